@@ -1,0 +1,223 @@
+"""Keep the book's generated pieces in step with their sources.
+
+    python tools/book.py sync [CHAPTER.md ...]   # bootstrap cells and paired .ipynb files (all chapters by default)
+    python tools/book.py check                   # exit 1 if anything `sync` would change is out of date
+    python tools/book.py ledger                  # write _build/ledger/table.md from the recorded claim checks
+
+The repository URL is read from _config.yml, the one place it is set.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOTSTRAP = re.compile(r"(```\{code-cell\} ipython3\n:tags: \[remove-cell\]\n\n?)# Colab bootstrap.*?(\n```)", re.S)
+
+
+def repo_url() -> str:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+
+
+def chapter_sources() -> list[Path]:
+    """Every chapter source: the .md files under chapters/ that carry a jupytext header."""
+    return sorted(p for p in (ROOT / "chapters").rglob("*.md") if "jupytext:" in p.read_text()[:400])
+
+
+def with_bootstrap(text: str) -> str:
+    """``text`` with its bootstrap cell body replaced by the current template."""
+    body = (ROOT / "tools" / "bootstrap_cell.txt").read_text().format(repo=repo_url()).rstrip()
+    new, count = BOOTSTRAP.subn(lambda m: m.group(1) + body + m.group(2), text, count=1)
+    if count != 1:
+        raise ValueError("no bootstrap cell found (a remove-cell code cell starting with '# Colab bootstrap')")
+    return new
+
+
+def paired_notebook(md: Path) -> str:
+    """The .ipynb text that belongs beside ``md`` (no outputs, cell ids numbered so the file is reproducible)."""
+    nb = jupytext.read(md)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:03d}"
+    return nbformat.writes(nb) + "\n"
+
+
+def sync(paths: list[Path]) -> list[str]:
+    """Bring bootstrap cells and .ipynb pairs up to date; return the files changed."""
+    changed = []
+    for md in paths:
+        text = md.read_text()
+        new = with_bootstrap(text)
+        if new != text:
+            md.write_text(new)
+            changed.append(str(md.relative_to(ROOT)))
+        ipynb = md.with_suffix(".ipynb")
+        nb_text = paired_notebook(md)
+        if not ipynb.exists() or ipynb.read_text() != nb_text:
+            ipynb.write_text(nb_text)
+            changed.append(str(ipynb.relative_to(ROOT)))
+    for index in part_indexes():
+        new = with_part_table(index)
+        if new != index.read_text():
+            index.write_text(new)
+            changed.append(str(index.relative_to(ROOT)))
+    return changed
+
+
+def stale() -> list[str]:
+    """Files that ``sync`` would change."""
+    out = []
+    for md in chapter_sources():
+        if with_bootstrap(md.read_text()) != md.read_text():
+            out.append(f"{md.relative_to(ROOT)}: bootstrap cell differs from tools/bootstrap_cell.txt")
+        ipynb = md.with_suffix(".ipynb")
+        if not ipynb.exists() or ipynb.read_text() != paired_notebook(md):
+            out.append(f"{ipynb.relative_to(ROOT)}: out of sync with its .md")
+    for index in part_indexes():
+        if with_part_table(index) != index.read_text():
+            out.append(f"{index.relative_to(ROOT)}: its table of papers is out of date")
+    return out
+
+
+PAPERS_BLOCK = re.compile(r"<!-- papers:start -->.*?<!-- papers:end -->", re.S)
+
+
+def papers() -> list[dict]:
+    """The book's catalog of papers (data/papers.csv): id, part, tier, year, title."""
+    with open(ROOT / "data" / "papers.csv", newline="") as f:
+        return [dict(row, id=int(row["id"])) for row in csv.DictReader(f)]
+
+
+def front_matter(md: Path) -> dict:
+    text = md.read_text()
+    return yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else {}
+
+
+def chapters_by_paper() -> dict[int, Path]:
+    """Paper id -> chapter source, from each chapter's front matter (``paper: {id: ...}``)."""
+    found = {}
+    for md in chapter_sources():
+        paper = front_matter(md).get("paper") or {}
+        if "id" in paper:
+            found[int(paper["id"])] = md
+    return found
+
+
+def part_table(index: Path) -> str:
+    """The generated table of a part's papers, for the part's index page."""
+    part = "P" + index.parent.name[:2]
+    text = index.read_text()
+    by_paper = chapters_by_paper()
+    rows = ["| id | paper | year | tier | status |", "|---:|---|---:|:-:|---|"]
+    for p in sorted((p for p in papers() if p["part"] == part), key=lambda p: (p["tier"], p["id"])):
+        if p["id"] in by_paper:
+            status = f"[chapter]({by_paper[p['id']].stem}.md)"
+            if f"(note-{p['id']})=" in text:
+                status += f" · [reading note](#note-{p['id']})"
+        elif f"(note-{p['id']})=" in text:
+            status = f"[reading note](#note-{p['id']})"
+        else:
+            status = "planned"
+        rows.append(f"| {p['id']} | {p['title']} | {p['year']} | {p['tier']} | {status} |")
+    return "<!-- papers:start -->\n" + "\n".join(rows) + "\n<!-- papers:end -->"
+
+
+def part_indexes() -> list[Path]:
+    return sorted((ROOT / "chapters").glob("[0-9][0-9]-*/index.md"))
+
+
+def with_part_table(index: Path) -> str:
+    table = part_table(index)
+    return PAPERS_BLOCK.sub(lambda m: table, index.read_text(), count=1)
+
+
+def load_ledger(folder: Path | None = None) -> list[dict]:
+    folder = folder or ROOT / "_build" / "ledger"
+    entries = []
+    for path in sorted(folder.glob("*.json")):
+        entries += json.loads(path.read_text()).values()
+    return entries
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value).replace("|", "\\|")
+
+
+def chapter_titles() -> dict[str, tuple[str, str]]:
+    """chapter name given to utils.setup -> (doc path without suffix, page title)."""
+    found = {}
+    for md in chapter_sources():
+        text = md.read_text()
+        name = re.search(r"utils\.setup\(\s*[\"']([^\"']+)[\"']", text)
+        title = re.search(r"^# (.+)$", text, re.M)
+        if name:
+            found[name.group(1)] = (str(md.relative_to(ROOT).with_suffix("")), title.group(1) if title else md.stem)
+    return found
+
+
+def ledger_table(entries: list[dict]) -> str:
+    """A MyST table of every recorded check, grouped by chapter."""
+    if not entries:
+        return "*No chapter has been executed yet: run `make book` or `make test`.*\n"
+    titles = chapter_titles()
+    rows = [
+        "| chapter | check | measured | threshold | paper | result | seed | scale | at (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for e in sorted(entries, key=lambda e: (e["chapter"], e.get("kind", "claim") != "claim", e["claim"])):
+        doc, title = titles.get(e["chapter"], (None, e["chapter"]))
+        link = f"{{doc}}`{title} </{doc}>`" if doc else title
+        kind = e.get("kind", "claim")
+        if kind == "control":
+            result = "✅ fails when ablated" if e["passed"] else "❌ holds when ablated"
+        else:
+            result = "✅ pass" if e["passed"] else "❌ fail"
+        rows.append(
+            f"| {link} | {_fmt(e['claim'])}{' (control)' if kind == 'control' else ''} | {_fmt(e['measured'])} | "
+            f"{e['relation']} {_fmt(e['threshold'])} | {_fmt(e.get('paper'))} | {result} | {e.get('seed')} | "
+            f"{e.get('scale')} | {_fmt(e.get('elapsed_s'))} |"
+        )
+    claims = [e for e in entries if e.get("kind", "claim") == "claim"]
+    passed = sum(e["passed"] for e in claims)
+    summary = f"**{passed} of {len(claims)} claims pass** across {len({e['chapter'] for e in entries})} chapters.\n\n"
+    return summary + "\n".join(rows) + "\n"
+
+
+def write_ledger() -> Path:
+    out = ROOT / "_build" / "ledger" / "table.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(ledger_table(load_ledger()))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"sync", "check", "ledger"}:
+        print(__doc__)
+        return 2
+    if argv[0] == "sync":
+        paths = [Path(p).resolve() for p in argv[1:]] or chapter_sources()
+        paths = [p for p in paths if p.name != "index.md"]
+        for name in sync(paths):
+            print("updated", name)
+    elif argv[0] == "check":
+        problems = stale()
+        print("\n".join(problems) or "all generated files are up to date")
+        return 1 if problems else 0
+    else:
+        print("wrote", write_ledger().relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

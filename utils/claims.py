@@ -1,0 +1,127 @@
+"""Claim checks: compare a measured value with a threshold fixed in advance, print it, record it, raise on failure.
+
+Every check is written to the reproduction ledger, ``_build/ledger/<chapter>.json`` in the book's repository (or
+``$REPRO_LEDGER_DIR``), never into the sources. Outside the repository (Colab, say) nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import os
+import time
+from pathlib import Path
+
+RELATIONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+def find_book_root(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: the working directory) holding ``_toc.yml`` and ``utils/``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").is_file() and (folder / "utils").is_dir():
+            return folder
+    return None
+
+
+def ledger_dir() -> Path | None:
+    """Where claim records go: ``$REPRO_LEDGER_DIR``, else ``<book root>/_build/ledger``, else ``None``."""
+    if os.environ.get("REPRO_LEDGER_DIR"):
+        return Path(os.environ["REPRO_LEDGER_DIR"])
+    root = find_book_root()
+    return root / "_build" / "ledger" if root else None
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and (abs(value) >= 1e4 or (0 < abs(value) < 1e-3)):
+        return f"{value:.3g}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _record(entry: dict) -> None:
+    folder = ledger_dir()
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{entry['chapter']}.json"
+    records = json.loads(path.read_text()) if path.exists() else {}
+    records[entry["claim"]] = entry
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(records, indent=1, sort_keys=True))
+    tmp.replace(path)
+
+
+def _evaluate(measured, relation: str, threshold: float) -> tuple[float, bool]:
+    if relation not in RELATIONS:
+        raise ValueError(f"relation {relation!r} is not one of {', '.join(RELATIONS)}")
+    measured = float(measured)
+    return measured, not math.isnan(measured) and bool(RELATIONS[relation](measured, threshold))
+
+
+def _entry(chapter, name, kind, measured, relation, threshold, paper, passed) -> dict:
+    from utils.setup import current_run
+
+    run = current_run()
+    return {
+        "chapter": chapter or (run.chapter if run else "unknown"),
+        "claim": name,
+        "kind": kind,
+        "measured": measured,
+        "relation": relation,
+        "threshold": threshold,
+        "paper": paper,
+        "passed": passed,
+        "seed": run.seed if run else None,
+        "scale": run.scale if run else None,
+        "device": str(run.device) if run else None,
+        "elapsed_s": round(run.elapsed(), 2) if run else None,
+        "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
+def check_claim(
+    name: str,
+    measured: float,
+    relation: str,
+    threshold: float,
+    paper: float | str | None = None,
+    chapter: str | None = None,
+) -> None:
+    """Check ``measured <relation> threshold``; print a table row; record it; raise ``AssertionError`` if it fails.
+
+    ``relation`` is one of ``>``, ``>=``, ``<``, ``<=``. ``paper`` is the paper's own value (a number or a short
+    text such as ``"≈ 0 (Fig. 2)"``) shown beside the measurement. ``chapter`` defaults to the one given to
+    :func:`utils.setup`. A NaN measurement fails.
+    """
+    measured, passed = _evaluate(measured, relation, threshold)
+    _record(_entry(chapter, name, "claim", measured, relation, threshold, paper, passed))
+    verdict = "PASS" if passed else "FAIL"
+    shown = f"measured {_fmt(measured)} {relation} {_fmt(threshold)}"
+    print(f"claim | {name} | {shown} | paper {_fmt(paper)} | {verdict}")
+    if not passed:
+        raise AssertionError(
+            f"claim '{name}' failed: measured {_fmt(measured)} is not {relation} {_fmt(threshold)} "
+            f"(paper: {_fmt(paper)})"
+        )
+
+
+def check_fails(name: str, measured: float, relation: str, threshold: float, chapter: str | None = None) -> None:
+    """A negative control: the same check with the key idea switched off must *fail*.
+
+    Prints and records the control; raises ``AssertionError`` if ``measured <relation> threshold`` holds, because
+    then the claim check could not tell the method from its ablation.
+    """
+    measured, holds = _evaluate(measured, relation, threshold)
+    _record(_entry(chapter, name, "control", measured, relation, threshold, None, not holds))
+    verdict = "fails as it should" if not holds else "PASSES: the check cannot tell"
+    print(f"control | {name} | measured {_fmt(measured)} {relation} {_fmt(threshold)}? | {verdict}")
+    if holds:
+        raise AssertionError(
+            f"control '{name}': with the key idea switched off the check still holds "
+            f"({_fmt(measured)} {relation} {_fmt(threshold)}), so it cannot fail"
+        )
