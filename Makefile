@@ -37,9 +37,9 @@ book: $(STAMP)
 	@hash=$$(cat utils/*.py | sha256sum | cut -c1-16); \
 	  if [ "$$(cat _build/.utils-hash 2>/dev/null)" != "$$hash" ]; then rm -rf _build/.jupyter_cache; fi; \
 	  echo $$hash > _build/.utils-hash
-	$(PY) tools/book.py ledger
+	$(PY) tools/book.py pages
 	$(VENV)/bin/jupyter-book build . -W --keep-going
-	$(PY) tools/book.py ledger
+	$(PY) tools/book.py pages
 	$(VENV)/bin/jupyter-book build . -W --keep-going
 
 bench: $(STAMP)

@@ -21,8 +21,12 @@ ROOT = book.ROOT
 def test_strict_build_without_execution(tmp_path):
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["execute"]["execute_notebooks"] = "off"
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in
+                                            config["sphinx"]["local_extensions"].items()}
     (tmp_path / "_config.yml").write_text(yaml.safe_dump(config))
     book.write_ledger()
+    book.write_pages()
+    subprocess.run([sys.executable, str(ROOT / "tools" / "vendor.py")], check=True)
     out = ROOT / "_build" / "test-site"
     shutil.rmtree(out, ignore_errors=True)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"

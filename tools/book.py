@@ -2,7 +2,7 @@
 
     python tools/book.py sync [CHAPTER.md ...]   # bootstrap cells and paired .ipynb files (all chapters by default)
     python tools/book.py check                   # exit 1 if anything `sync` would change is out of date
-    python tools/book.py ledger                  # write _build/ledger/table.md from the recorded claim checks
+    python tools/book.py pages                   # generate the ledger, paper index and part tables (_build/)
 
 The repository URL is read from _config.yml, the one place it is set.
 """
@@ -63,11 +63,6 @@ def sync(paths: list[Path]) -> list[str]:
         if not ipynb.exists() or ipynb.read_text() != nb_text:
             ipynb.write_text(nb_text)
             changed.append(str(ipynb.relative_to(ROOT)))
-    for index in part_indexes():
-        new = with_part_table(index)
-        if new != index.read_text():
-            index.write_text(new)
-            changed.append(str(index.relative_to(ROOT)))
     return changed
 
 
@@ -80,13 +75,7 @@ def stale() -> list[str]:
         ipynb = md.with_suffix(".ipynb")
         if not ipynb.exists() or ipynb.read_text() != paired_notebook(md):
             out.append(f"{ipynb.relative_to(ROOT)}: out of sync with its .md")
-    for index in part_indexes():
-        if with_part_table(index) != index.read_text():
-            out.append(f"{index.relative_to(ROOT)}: its table of papers is out of date")
     return out
-
-
-PAPERS_BLOCK = re.compile(r"<!-- papers:start -->.*?<!-- papers:end -->", re.S)
 
 
 def papers() -> list[dict]:
@@ -110,32 +99,102 @@ def chapters_by_paper() -> dict[int, Path]:
     return found
 
 
-def part_table(index: Path) -> str:
-    """The generated table of a part's papers, for the part's index page."""
-    part = "P" + index.parent.name[:2]
-    text = index.read_text()
-    by_paper = chapters_by_paper()
-    rows = ["| id | paper | year | tier | status |", "|---:|---|---:|:-:|---|"]
-    for p in sorted((p for p in papers() if p["part"] == part), key=lambda p: (p["tier"], p["id"])):
-        if p["id"] in by_paper:
-            status = f"[chapter]({by_paper[p['id']].stem}.md)"
-            if f"(note-{p['id']})=" in text:
-                status += f" · [reading note](#note-{p['id']})"
-        elif f"(note-{p['id']})=" in text:
-            status = f"[reading note](#note-{p['id']})"
-        else:
-            status = "planned"
-        rows.append(f"| {p['id']} | {p['title']} | {p['year']} | {p['tier']} | {status} |")
-    return "<!-- papers:start -->\n" + "\n".join(rows) + "\n<!-- papers:end -->"
-
-
 def part_indexes() -> list[Path]:
     return sorted((ROOT / "chapters").glob("[0-9][0-9]-*/index.md"))
 
 
-def with_part_table(index: Path) -> str:
-    table = part_table(index)
-    return PAPERS_BLOCK.sub(lambda m: table, index.read_text(), count=1)
+def part_titles() -> dict[str, str]:
+    """'P01' -> the part's title, from the first line of its index page."""
+    return {"P" + p.parent.name[:2]: p.read_text().splitlines()[0].lstrip("# ") for p in part_indexes()}
+
+
+def reading_notes() -> dict[int, Path]:
+    """Paper id -> the part index page that holds a reading note for it (a ``(note-ID)=`` label)."""
+    notes = {}
+    for index in part_indexes():
+        for pid in re.findall(r"^\(note-(\d+)\)=", index.read_text(), re.M):
+            notes[int(pid)] = index
+    return notes
+
+
+def setup_name(md: Path) -> str | None:
+    found = re.search(r"utils\.setup\(\s*[\"']([^\"']+)[\"']", md.read_text())
+    return found.group(1) if found else None
+
+
+def chapter_facts(md: Path, ledger: list[dict], bench: dict) -> dict:
+    """Runtime and claims of a chapter, from the last bench run and the ledger."""
+    name = setup_name(md)
+    claims = [e for e in ledger if e["chapter"] == name and e.get("kind", "claim") == "claim"]
+    seconds = bench.get(str(md.relative_to(ROOT)))
+    return {"seconds": seconds, "claims": len(claims), "passed": sum(e["passed"] for e in claims)}
+
+
+def load_bench() -> dict:
+    path = ROOT / "_build" / "bench.json"
+    if not path.exists():
+        return {}
+    return {row["chapter"]: row["seconds"] for row in json.loads(path.read_text())["chapters"]}
+
+
+def _claims_text(facts: dict) -> str:
+    if not facts["claims"]:
+        return "not yet run"
+    mark = "✅" if facts["passed"] == facts["claims"] else "❌"
+    return f"{mark} {facts['passed']}/{facts['claims']}"
+
+
+def _seconds_text(facts: dict) -> str:
+    return f"{facts['seconds']:.0f} s" if facts["seconds"] is not None else "—"
+
+
+def paper_rows(part: str, link_from: Path, ledger: list[dict], bench: dict) -> list[str]:
+    """Table rows for one part's papers; links are relative to the page ``link_from``."""
+    by_paper, notes = chapters_by_paper(), reading_notes()
+    rows = ["| id | paper | year | tier | status | runtime | claims |", "|---:|---|---:|:-:|---|---:|:-:|"]
+    for p in sorted((p for p in papers() if p["part"] == part), key=lambda p: (p["tier"], p["id"])):
+        status, seconds, claims = "planned", "", ""
+        if p["id"] in by_paper:
+            md = by_paper[p["id"]]
+            facts = chapter_facts(md, ledger, bench)
+            status = f"[reproduced]({Path(_rel(md, link_from))})"
+            seconds, claims = _seconds_text(facts), _claims_text(facts)
+        if p["id"] in notes:
+            note = f"{{ref}}`reading note <note-{p['id']}>`"
+            status = note if status == "planned" else f"{status} · {note}"
+        rows.append(f"| {p['id']} | {p['title']} | {p['year']} | {p['tier']} | {status} | {seconds} | {claims} |")
+    return rows
+
+
+def _rel(target: Path, link_from: Path) -> str:
+    import os
+
+    return os.path.relpath(target, link_from.parent)
+
+
+def write_pages() -> list[Path]:
+    """Generate the included tables: each part's list of papers, and the book's index of all papers."""
+    ledger, bench = load_ledger(), load_bench()
+    out_dir = ROOT / "_build" / "pages"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    by_paper, notes = chapters_by_paper(), reading_notes()
+    for index in part_indexes():
+        part = "P" + index.parent.name[:2]
+        path = out_dir / f"{part}.md"
+        path.write_text("\n".join(paper_rows(part, index, ledger, bench)) + "\n")
+        written.append(path)
+    catalog = papers()
+    lines = [
+        f"**{len(by_paper)} of {len(catalog)} papers reproduced** in a chapter, "
+        f"**{len(set(notes) - set(by_paper))}** more covered by a reading note, the rest planned.\n"
+    ]
+    for part, title in part_titles().items():
+        lines += [f"## {title}\n", *paper_rows(part, ROOT / "papers.md", ledger, bench), ""]
+    path = out_dir / "papers.md"
+    path.write_text("\n".join(lines))
+    written.append(path)
+    return written
 
 
 def load_ledger(folder: Path | None = None) -> list[dict]:
@@ -158,11 +217,9 @@ def chapter_titles() -> dict[str, tuple[str, str]]:
     """chapter name given to utils.setup -> (doc path without suffix, page title)."""
     found = {}
     for md in chapter_sources():
-        text = md.read_text()
-        name = re.search(r"utils\.setup\(\s*[\"']([^\"']+)[\"']", text)
-        title = re.search(r"^# (.+)$", text, re.M)
-        if name:
-            found[name.group(1)] = (str(md.relative_to(ROOT).with_suffix("")), title.group(1) if title else md.stem)
+        title = re.search(r"^# (.+)$", md.read_text(), re.M)
+        if setup_name(md):
+            found[setup_name(md)] = (str(md.relative_to(ROOT).with_suffix("")), title.group(1) if title else md.stem)
     return found
 
 
@@ -202,12 +259,11 @@ def write_ledger() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"sync", "check", "ledger"}:
+    if not argv or argv[0] not in {"sync", "check", "pages"}:
         print(__doc__)
         return 2
     if argv[0] == "sync":
         paths = [Path(p).resolve() for p in argv[1:]] or chapter_sources()
-        paths = [p for p in paths if p.name != "index.md"]
         for name in sync(paths):
             print("updated", name)
     elif argv[0] == "check":
@@ -215,7 +271,8 @@ def main(argv: list[str]) -> int:
         print("\n".join(problems) or "all generated files are up to date")
         return 1 if problems else 0
     else:
-        print("wrote", write_ledger().relative_to(ROOT))
+        for path in [write_ledger(), *write_pages()]:
+            print("wrote", path.relative_to(ROOT))
     return 0
 
 

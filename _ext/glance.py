@@ -1,0 +1,68 @@
+"""Sphinx extension: add measured facts to each chapter's "At a glance" box.
+
+The box in a chapter's source carries what does not change (paper, claim, tier, a typed runtime for Colab readers).
+At build time this adds one line with what was *measured*: the runtime at the default scale (from the last
+`make bench`, else the build's own execution time) and how many of the chapter's claim checks pass (from the
+reproduction ledger). Chapter pages are re-read on every build so that the line stays current.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docutils import nodes
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import book  # noqa: E402
+
+
+def _chapter_docnames(env) -> set[str]:
+    return {str(md.relative_to(ROOT).with_suffix("")) for md in book.chapter_sources()}
+
+
+def _always_reread_chapters(app, env, added, changed, removed):
+    return sorted(_chapter_docnames(env) & set(env.found_docs))
+
+
+def _facts_line(app, docname: str) -> nodes.paragraph:
+    md = ROOT / f"{docname}.md"
+    facts = book.chapter_facts(md, book.load_ledger(), book.load_bench())
+    source = "from the last make bench"
+    if facts["seconds"] is None:
+        runtime = app.env.metadata.get(docname, {}).get("exec_data", {}) or {}
+        if runtime.get("runtime"):
+            facts["seconds"] = runtime["runtime"] + 3.0  # the build's execution time plus kernel start-up
+            source = "execution time in this build, kernel start included"
+    para = nodes.paragraph(classes=["dlm-measured"])
+    para += nodes.strong(text="Measured")
+    if facts["seconds"] is None:
+        para += nodes.Text(" · runtime not measured yet (run make bench) · claims passing ")
+    else:
+        para += nodes.Text(" · runtime ")
+        para += nodes.strong(text=book._seconds_text(facts))
+        para += nodes.Text(f" at the default scale on a 2-core CPU ({source}) · claims passing ")
+    para += nodes.strong(text=book._claims_text(facts))
+    para += nodes.Text(" (see the ")
+    ref = nodes.reference(text="reproduction ledger", refuri=app.builder.get_relative_uri(docname, "ledger"))
+    para += ref
+    para += nodes.Text(")")
+    return para
+
+
+def _add_facts(app, doctree, docname):
+    if docname not in _chapter_docnames(app.env) or app.builder.format != "html":
+        return
+    for admonition in doctree.findall(nodes.admonition):
+        title = admonition.next_node(nodes.title)
+        if title is not None and title.astext().strip() == "At a glance":
+            admonition += _facts_line(app, docname)
+            return
+
+
+def setup(app):
+    app.connect("env-get-outdated", _always_reread_chapters)
+    app.connect("doctree-resolved", _add_facts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
