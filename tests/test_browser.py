@@ -1,0 +1,139 @@
+"""The built site in a real browser: headless Chromium over the pages served on localhost, with the network cut off.
+
+Every host but localhost fails to resolve (`--host-resolver-rules`), so a page that needs a CDN shows it as a
+console error or as untypeset math. Screenshots of a chapter in light and dark theme go to _build/screenshots/.
+"""
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import book
+import pytest
+
+ROOT = book.ROOT
+CHAPTERS = book.chapter_sources()
+SHOTS = ROOT / "_build" / "screenshots"
+
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture(scope="module")
+def site(built_site):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built_site["html"]))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver_path):
+        pytest.fail("Debian's chromium and chromium-driver are needed (.ci/run installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--window-size=1280,1600", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def page_url(site, md: Path) -> str:
+    return f"{site}/{md.relative_to(ROOT).with_suffix('.html')}"
+
+
+def wait_for(driver, script: str, timeout: float = 20):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script))
+
+
+def console_errors(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
+def test_chapter_page_loads_offline_with_math_figures_and_no_errors(browser, site, md):
+    browser.get_log("browser")  # drop messages from earlier pages
+    browser.get(page_url(site, md))
+    wait_for(browser, "return document.querySelectorAll('mjx-container').length > 0")  # MathJax typeset
+    images = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.cell_output img')).map(i => [i.naturalWidth, i.naturalHeight])")
+    assert images and all(w > 50 and h > 50 for w, h in images), f"empty or missing figures: {images}"
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
+def test_static_explore_control_changes_the_figure(browser, site, md):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(page_url(site, md))
+    slider = browser.find_element(By.CSS_SELECTOR, ".dlm-explore input[type=range]")
+    visible = "return Array.from(document.querySelectorAll('.dlm-explore img')).findIndex(i => i.offsetParent !== null)"
+    label = browser.find_element(By.CSS_SELECTOR, ".dlm-explore-value").text
+    before = browser.execute_script(visible)
+    browser.execute_script("arguments[0].scrollIntoView()", slider)
+    slider.send_keys(Keys.HOME if before > 0 else Keys.END)
+    after = browser.execute_script(visible)
+    assert after != before and browser.find_element(By.CSS_SELECTOR, ".dlm-explore-value").text != label
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
+def test_colab_link_points_at_the_committed_notebook(browser, site, md):
+    browser.get(page_url(site, md))
+    links = browser.execute_script(
+        "return Array.from(document.querySelectorAll('a[href*=\"colab.research.google.com\"]')).map(a => a.href)")
+    assert links, "no Colab launch button"
+    for link in links:
+        path = re.sub(r"^/github/[^/]+/[^/]+/blob/[^/]+/", "", urlparse(link).path)
+        assert path == str(md.relative_to(ROOT).with_suffix(".ipynb")) and (ROOT / path).exists(), link
+    assert book.repo_url().split("github.com/")[1] in links[0]
+
+
+def test_search_finds_a_chapter_by_a_title_word(browser, site):
+    md = CHAPTERS[0]
+    word = max(re.findall(r"[A-Za-z]{6,}", re.search(r"^# (.+)$", md.read_text(), re.M).group(1)), key=len).lower()
+    browser.get(f"{site}/search.html?q={word}")
+    target = str(md.relative_to(ROOT).with_suffix(".html"))
+    found = f"return Array.from(document.querySelectorAll('#search-results a')).some(a => a.href.includes('{target}'))"
+    wait_for(browser, found, timeout=30)
+
+
+def test_dark_theme_keeps_figures_legible_and_screenshots(browser, site):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    md = CHAPTERS[0]
+    for theme in ("light", "dark"):
+        browser.get(page_url(site, md))
+        browser.execute_script(f"localStorage.setItem('theme', '{theme}'); localStorage.setItem('mode', '{theme}');")
+        browser.refresh()
+        wait_for(browser, f"return document.documentElement.dataset.theme === '{theme}'")
+        wait_for(browser, "return document.querySelectorAll('mjx-container').length > 0")
+        figure = browser.execute_script("const i = document.querySelector('.cell_output img'); i.scrollIntoView(); "
+                                        "return i")
+        browser.save_screenshot(str(SHOTS / f"{md.stem}-{theme}.png"))
+        # Figures are opaque white cards with dark ink: the page's background never shows through the plot.
+        corners = browser.execute_script("""
+            const img = arguments[0], c = document.createElement('canvas');
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+            const px = (x, y) => Array.from(g.getImageData(x, y, 1, 1).data);
+            return [px(2, 2), px(c.width - 3, 2), px(2, c.height - 3), px(c.width - 3, c.height - 3)];""", figure)
+        assert all(p[3] == 255 and min(p[:3]) >= 240 for p in corners), corners
+    assert (SHOTS / f"{md.stem}-light.png").stat().st_size > 10_000
