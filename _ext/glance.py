@@ -1,4 +1,4 @@
-"""Sphinx extension: add measured facts to each chapter's "At a glance" box.
+"""Sphinx extension: add measured facts to each chapter's "At a glance" box (and drop duplicated scripts).
 
 The box in a chapter's source carries what does not change (paper, claim, tier, a typed runtime for Colab readers).
 At build time this adds one line with what was *measured*: the runtime at the default scale (from the last
@@ -62,7 +62,21 @@ def _add_facts(app, doctree, docname):
             return
 
 
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    """sphinx-thebe can register its inline config script twice, a console SyntaxError ('THEBE_JS_URL has already
+    been declared') on every page: keep the first copy of each script."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (getattr(script, "filename", None) or None, getattr(script, "attributes", {}).get("body"))
+        key = key if key != (None, None) else (str(script), None)
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app):
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     app.connect("env-get-outdated", _always_reread_chapters)
     app.connect("doctree-resolved", _add_facts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
