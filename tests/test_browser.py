@@ -69,7 +69,8 @@ def wait_for(driver, script: str, timeout: float = 20):
 
 def console_errors(driver) -> list[str]:
     """Severe console messages, less the browser's own request for /favicon.ico (the book has no icon)."""
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
+    entries = driver.get_log("browser")
+    return [e["message"] for e in entries if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
 
 
 @pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
