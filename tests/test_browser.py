@@ -142,3 +142,31 @@ def test_dark_theme_keeps_figures_legible_and_screenshots(browser, site):
             return [px(2, 2), px(c.width - 3, 2), px(2, c.height - 3), px(c.width - 3, c.height - 3)];""", figure)
         assert all(p[3] == 255 and min(p[:3]) >= 240 for p in corners), corners
     assert (SHOTS / f"{md.stem}-light.png").stat().st_size > 10_000
+
+
+def test_exercise_solutions_are_hidden_until_opened(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(page_url(site, CHAPTERS[0]))
+    solutions = browser.find_elements(By.CSS_SELECTOR, ".solution.dropdown")
+    exercises = browser.find_elements(By.CSS_SELECTOR, ".exercise")
+    assert len(exercises) >= 3 and len(solutions) >= len(exercises)
+    folded = "return arguments[0].classList.contains('toggle-hidden') && arguments[0].getBoundingClientRect().height < 80"
+    assert all(browser.execute_script(folded, s) for s in solutions), "a solution is visible before it is opened"
+    first = solutions[0]
+    browser.execute_script("arguments[0].scrollIntoView()", first)
+    first.find_element(By.CSS_SELECTOR, "button.toggle-button").click()
+    wait_for(browser, "const s = document.querySelector('.solution.dropdown'); "
+                      "return !s.classList.contains('toggle-hidden') && s.getBoundingClientRect().height > 80")
+
+
+def test_teaching_page_offers_every_notebook_as_one_archive(built_site):
+    import zipfile
+
+    html = built_site["html"]
+    page = (html / "teaching.html").read_text()
+    link = re.search(r'href="(_downloads/[^"]+notebooks\.zip)"', page)
+    assert link, "no download link to the notebooks archive"
+    names = zipfile.ZipFile(html / link.group(1)).namelist()
+    for md in CHAPTERS:
+        assert f"dl-in-miniature/{md.relative_to(ROOT).with_suffix('.ipynb')}" in names

@@ -194,7 +194,34 @@ def write_pages() -> list[Path]:
     path = out_dir / "papers.md"
     path.write_text("\n".join(lines))
     written.append(path)
+    rows = ["| part | chapter | runtime | exercises | claims |", "|---|---|---:|:-:|:-:|"]
+    for md in sorted(chapter_sources()):
+        facts = chapter_facts(md, ledger, bench)
+        title = re.search(r"^# (.+)$", md.read_text(), re.M).group(1)
+        exercises = md.read_text().count("```{exercise}")
+        rows.append(f"| P{md.parent.name[:2]} | [{title}]({md.relative_to(ROOT)}) | {_seconds_text(facts)} | "
+                    f"{exercises} | {_claims_text(facts)} |")
+    path = out_dir / "teaching.md"
+    path.write_text("\n".join(rows) + "\n")
+    written.append(path)
+    written.append(write_archive())
     return written
+
+
+def write_archive() -> Path:
+    """A zip of every chapter notebook (no outputs) plus requirements.txt, for the teaching page's download."""
+    import zipfile
+
+    path = ROOT / "_build" / "site-extra" / "notebooks.zip"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for md in chapter_sources():
+            ipynb = md.with_suffix(".ipynb")
+            info = zipfile.ZipInfo(f"dl-in-miniature/{ipynb.relative_to(ROOT)}", date_time=(2026, 1, 1, 0, 0, 0))
+            archive.writestr(info, ipynb.read_text(), zipfile.ZIP_DEFLATED)
+        info = zipfile.ZipInfo("dl-in-miniature/requirements.txt", date_time=(2026, 1, 1, 0, 0, 0))
+        archive.writestr(info, (ROOT / "requirements.txt").read_text(), zipfile.ZIP_DEFLATED)
+    return path
 
 
 def load_ledger(folder: Path | None = None) -> list[dict]:
