@@ -151,7 +151,8 @@ def test_exercise_solutions_are_hidden_until_opened(browser, site):
     solutions = browser.find_elements(By.CSS_SELECTOR, ".solution.dropdown")
     exercises = browser.find_elements(By.CSS_SELECTOR, ".exercise")
     assert len(exercises) >= 3 and len(solutions) >= len(exercises)
-    folded = "return arguments[0].classList.contains('toggle-hidden') && arguments[0].getBoundingClientRect().height < 80"
+    folded = ("return arguments[0].classList.contains('toggle-hidden') "
+              "&& arguments[0].getBoundingClientRect().height < 80")
     assert all(browser.execute_script(folded, s) for s in solutions), "a solution is visible before it is opened"
     first = solutions[0]
     browser.execute_script("arguments[0].scrollIntoView()", first)
