@@ -112,6 +112,15 @@ def test_control_must_fail(tmp_path):
         utils.check_fails("ablation", 0.9, ">=", 0.5)
 
 
+def test_reported_claim_is_recorded_and_never_raises(tmp_path, capsys):
+    utils.setup("chap", quiet=True)
+    assert utils.report_claim("faithfulness gain", 0.05, ">=", 0.2, paper="better") is False
+    assert utils.report_claim("other", 0.5, ">=", 0.2) is True
+    records = json.loads((tmp_path / "ledger" / "chap.json").read_text())
+    assert records["faithfulness gain"]["kind"] == "reported" and not records["faithfulness gain"]["passed"]
+    assert "not reproduced | faithfulness gain" in capsys.readouterr().out
+
+
 def test_ledger_root_found_from_a_chapter_folder(monkeypatch, tmp_path):
     (tmp_path / "book" / "utils").mkdir(parents=True)
     (tmp_path / "book" / "_toc.yml").write_text("root: intro\n")

@@ -126,8 +126,10 @@ def chapter_facts(md: Path, ledger: list[dict], bench: dict) -> dict:
     """Runtime and claims of a chapter, from the last bench run and the ledger."""
     name = setup_name(md)
     claims = [e for e in ledger if e["chapter"] == name and e.get("kind", "claim") == "claim"]
+    reported = [e for e in ledger if e["chapter"] == name and e.get("kind") == "reported"]
     seconds = bench.get(str(md.relative_to(ROOT)))
-    return {"seconds": seconds, "claims": len(claims), "passed": sum(e["passed"] for e in claims)}
+    return {"seconds": seconds, "claims": len(claims), "passed": sum(e["passed"] for e in claims),
+            "not_reproduced": len(reported)}
 
 
 def load_bench() -> dict:
@@ -141,7 +143,8 @@ def _claims_text(facts: dict) -> str:
     if not facts["claims"]:
         return "not yet run"
     mark = "✅" if facts["passed"] == facts["claims"] else "❌"
-    return f"{mark} {facts['passed']}/{facts['claims']}"
+    extra = f" · {facts['not_reproduced']} not reproduced" if facts.get("not_reproduced") else ""
+    return f"{mark} {facts['passed']}/{facts['claims']}{extra}"
 
 
 def _seconds_text(facts: dict) -> str:
@@ -250,6 +253,9 @@ def chapter_titles() -> dict[str, tuple[str, str]]:
     return found
 
 
+LABELS = {"control": " (control)", "reported": " (reported)"}
+
+
 def ledger_table(entries: list[dict]) -> str:
     """A MyST table of every recorded check, grouped by chapter."""
     if not entries:
@@ -265,16 +271,20 @@ def ledger_table(entries: list[dict]) -> str:
         kind = e.get("kind", "claim")
         if kind == "control":
             result = "✅ fails when ablated" if e["passed"] else "❌ holds when ablated"
+        elif kind == "reported":
+            result = "➖ not reproduced" + (" (holds at this seed)" if e["passed"] else "")
         else:
             result = "✅ pass" if e["passed"] else "❌ fail"
         rows.append(
-            f"| {link} | {_fmt(e['claim'])}{' (control)' if kind == 'control' else ''} | {_fmt(e['measured'])} | "
+            f"| {link} | {_fmt(e['claim'])}{LABELS.get(kind, '')} | {_fmt(e['measured'])} | "
             f"{e['relation']} {_fmt(e['threshold'])} | {_fmt(e.get('paper'))} | {result} | {e.get('seed')} | "
             f"{e.get('scale')} | {_fmt(e.get('elapsed_s'))} |"
         )
     claims = [e for e in entries if e.get("kind", "claim") == "claim"]
     passed = sum(e["passed"] for e in claims)
-    summary = f"**{passed} of {len(claims)} claims pass** across {len({e['chapter'] for e in entries})} chapters.\n\n"
+    reported = sum(e.get("kind") == "reported" for e in entries)
+    summary = f"**{passed} of {len(claims)} claims pass** across {len({e['chapter'] for e in entries})} chapters"
+    summary += f"; {reported} did not reproduce and are reported, not asserted.\n\n" if reported else ".\n\n"
     return summary + "\n".join(rows) + "\n"
 
 

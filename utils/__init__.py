@@ -5,7 +5,7 @@ one plotting style, claim checks for the reproduction ledger, and an explore hel
 paper's idea itself, in the open.
 """
 
-from utils.claims import check_claim, check_fails
+from utils.claims import check_claim, check_fails, report_claim
 from utils.data import digits_tensors, minibatches, mnist1d_tensors
 from utils.explore import explore
 from utils.plotting import use_style
@@ -25,6 +25,7 @@ __all__ = [
     "minibatches",
     "mnist1d_tensors",
     "progress",
+    "report_claim",
     "setup",
     "train",
     "use_style",

@@ -125,3 +125,25 @@ def check_fails(name: str, measured: float, relation: str, threshold: float, cha
             f"control '{name}': with the key idea switched off the check still holds "
             f"({_fmt(measured)} {relation} {_fmt(threshold)}), so it cannot fail"
         )
+
+
+def report_claim(
+    name: str,
+    measured: float,
+    relation: str,
+    threshold: float,
+    paper: float | str | None = None,
+    chapter: str | None = None,
+) -> bool:
+    """A claim of the paper that did *not* reproduce at small scale: measured and recorded, never asserted.
+
+    Use it, with the threshold fixed in advance as for :func:`check_claim`, for a claim the chapter reports as not
+    reproduced, so that the ledger shows it next to the checks that pass instead of hiding it. Prints a row,
+    records it with kind ``"reported"`` and returns whether the relation happens to hold at this seed.
+    """
+    measured, holds = _evaluate(measured, relation, threshold)
+    _record(_entry(chapter, name, "reported", measured, relation, threshold, paper, holds))
+    verdict = "holds at this seed" if holds else "does not hold"
+    shown = f"measured {_fmt(measured)} {relation} {_fmt(threshold)}"
+    print(f"not reproduced | {name} | {shown} | paper {_fmt(paper)} | {verdict} (reported, not asserted)")
+    return holds
