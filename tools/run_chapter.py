@@ -52,7 +52,7 @@ def claim_lines(nb) -> list[str]:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
-                lines += [ln for ln in out["text"].splitlines() if ln.startswith(("claim |", "control |"))]
+                lines += [ln for ln in out["text"].splitlines() if ln.startswith(("claim |", "control |", "not reproduced |"))]
     return lines
 
 
