@@ -47,12 +47,15 @@ def execute(md: Path, seed: int | None = None, scale: str | None = None, timeout
     return nb, wall, cpu, error
 
 
+PREFIXES = ("claim |", "control |", "not reproduced |")
+
+
 def claim_lines(nb) -> list[str]:
     lines = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
-                lines += [ln for ln in out["text"].splitlines() if ln.startswith(("claim |", "control |", "not reproduced |"))]
+                lines += [ln for ln in out["text"].splitlines() if ln.startswith(PREFIXES)]
     return lines
 
 
