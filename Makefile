@@ -26,8 +26,9 @@ setup: $(STAMP)
 
 # Notebooks and fast tests in parallel (one notebook per worker), then the strict build, which renders the ledger
 # recorded by the notebooks' claim checks and executes nothing.
+# One torch thread per worker: two workers with two threads each on two cores spend their time spin-waiting.
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-cell-timeout=300 -m "not build" chapters tests
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-cell-timeout=300 -m "not build" chapters tests
 	$(PY) -m pytest -m build tests
 
 # jupyter-cache keys on code cells only, so a change to utils/ clears the cache; the build runs twice so that the
