@@ -1,9 +1,10 @@
 """Sphinx extension: add measured facts to each chapter's "At a glance" box (and drop duplicated scripts).
 
 The box in a chapter's source carries what does not change (paper, claim, tier, a typed runtime for Colab readers).
-At build time this adds one line with what was *measured*: the runtime at the default scale (from the last
-`make bench`, else the build's own execution time) and how many of the chapter's claim checks pass (from the
-reproduction ledger). Chapter pages are re-read on every build so that the line stays current.
+At build time this adds one line with what was *measured*: the runtime at the default scale (wall seconds of the
+chapter's last execution, kernel start included, as recorded by tools/records.py) and how many of the chapter's
+claim checks pass (from the reproduction ledger). Chapter pages are re-read on every build so that the line
+stays current.
 """
 
 from __future__ import annotations
@@ -30,16 +31,11 @@ def _always_reread_chapters(app, env, added, changed, removed):
 def _facts_line(app, docname: str) -> nodes.paragraph:
     md = ROOT / f"{docname}.md"
     facts = book.chapter_facts(md, book.load_ledger(), book.load_bench())
-    source = "from the last make bench"
-    if facts["seconds"] is None:
-        runtime = app.env.metadata.get(docname, {}).get("exec_data", {}) or {}
-        if runtime.get("runtime"):
-            facts["seconds"] = runtime["runtime"] + 3.0  # the build's execution time plus kernel start-up
-            source = "execution time in this build, kernel start included"
+    source = "wall time of its last execution, kernel start included"
     para = nodes.paragraph(classes=["dlm-measured"])
     para += nodes.strong(text="Measured")
     if facts["seconds"] is None:
-        para += nodes.Text(" · runtime not measured yet (run make bench) · claims passing ")
+        para += nodes.Text(" · runtime not measured (the chapter has not been executed) · claims passing ")
     else:
         para += nodes.Text(" · runtime ")
         para += nodes.strong(text=book._seconds_text(facts))

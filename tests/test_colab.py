@@ -1,8 +1,12 @@
 """Run a chapter the way Colab would: a fresh virtual environment with only what Colab preinstalls, a faked
 `google.colab` module, the notebook copied outside the repository, and the bootstrap cell installing `utils`
-from a wheel built from this checkout (through REPRO_UTILS_SPEC, which the bootstrap honours)."""
+from a wheel built from this checkout (through REPRO_UTILS_SPEC, which the bootstrap honours).
+
+It runs as a reader's live kernel does (no REPRO_QUIET, no CI variable): the explore slider and the progress bars
+are real ipywidgets, so the live path is tested here while every other execution of the book takes the quiet one."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +28,11 @@ import sys, nbformat
 from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
 NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
-print("\\n".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout"))
+outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+print("\\n".join(o.get("text", "") for o in outputs if o.get("name") == "stdout"))
+views = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+errors = [o for o in outputs if o.get("output_type") == "error"]
+print(f"widget views: {views}; error outputs: {len(errors)}")
 """
 
 
@@ -57,13 +65,17 @@ def test_chapter_runs_in_a_colab_like_environment(tmp_path):
     workdir.mkdir()
     notebook = workdir / CHAPTER.name
     shutil.copy(CHAPTER, notebook)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REPRO_", "PYTHONPATH", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("REPRO_", "PYTHONPATH", "VIRTUAL_ENV")) and k != "CI"}
     env.update(PYTHONPATH=str(fake), IPYTHONDIR=str(tmp_path / "ipython"), REPRO_UTILS_SPEC=str(wheel),
-               REPRO_QUIET="1", PATH=f"{python.parent}:{env['PATH']}")
+               PATH=f"{python.parent}:{env['PATH']}")
     result = subprocess.run([str(python), "-c", RUNNER, str(notebook), str(workdir)], capture_output=True,
                             text=True, env=env, cwd=workdir, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "PASS" in result.stdout and "FAIL" not in result.stdout
+    views = int(re.search(r"widget views: (\d+); error outputs: (\d+)", result.stdout).group(1))
+    assert views >= 1, "the live explore slider did not show as a widget"
+    assert "error outputs: 0" in result.stdout
     installed = subprocess.run([str(python), "-c", "import utils; print(utils.__file__)"], capture_output=True,
                                text=True, env=env, cwd=workdir)
     assert "site-packages" in installed.stdout, "utils should have come from the wheel, not from the repository"

@@ -16,7 +16,7 @@ explore_module = sys.modules["utils.explore"]  # `utils.explore` itself is the f
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
-    for var in ("REPRO_SCALE", "REPRO_SEED", "CI"):
+    for var in ("REPRO_SCALE", "REPRO_SEED", "CI", "REPRO_ABLATE", "REPRO_RECORD_ONLY", "REPRO_THREADS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("REPRO_QUIET", "1")
     monkeypatch.setenv("REPRO_LEDGER_DIR", str(tmp_path / "ledger"))
@@ -225,3 +225,55 @@ def test_style_has_opaque_white_figures():
 
     utils.use_style()
     assert mpl.rcParams["savefig.facecolor"] == "white" and not mpl.rcParams["savefig.transparent"]
+
+
+# --- ablation switch and record-only runs ---------------------------------------------------------------------------
+
+
+def test_ablation_is_off_by_default_and_named_by_the_switch(monkeypatch):
+    declared = {"forward-gate": "σ instead of 1 − σ", "no-skip": "no skip connection"}
+    assert utils.setup("demo", ablations=declared, quiet=True).ablate is None
+    monkeypatch.setenv("REPRO_ABLATE", "1")
+    assert utils.setup("demo", ablations=declared, quiet=True).ablate == "forward-gate"
+    monkeypatch.setenv("REPRO_ABLATE", "no-skip")
+    assert utils.setup("demo", ablations=declared, quiet=True).ablate == "no-skip"
+    monkeypatch.setenv("REPRO_ABLATE", "other")
+    with pytest.raises(ValueError, match="forward-gate, no-skip"):
+        utils.setup("demo", ablations=declared, quiet=True)
+    with pytest.raises(ValueError, match="declares no ablation"):
+        utils.setup("demo", quiet=True)
+
+
+def test_ablated_run_records_checks_without_raising(monkeypatch, tmp_path):
+    monkeypatch.setenv("REPRO_ABLATE", "1")
+    utils.setup("chap", ablations={"off": "the idea removed"}, quiet=True)
+    utils.check_claim("gap", 0.1, ">", 0.5)  # fails, but an ablated run records instead of raising
+    utils.check_fails("gap (control)", 0.9, ">", 0.5)
+    record = json.loads((tmp_path / "ledger" / "chap.ablate-off.json").read_text())
+    assert record["gap"]["passed"] is False and record["gap"]["breaks_with"] == ["off"]
+    assert record["gap"]["ablate"] == "off" and record["gap"]["ablations"] == {"off": "the idea removed"}
+    assert not (tmp_path / "ledger" / "chap.json").exists(), "an ablated run must not overwrite the chapter's record"
+
+
+def test_record_only_sweeps_do_not_raise(monkeypatch):
+    monkeypatch.setenv("REPRO_RECORD_ONLY", "1")
+    utils.setup("chap", quiet=True)
+    utils.check_claim("gap", 0.1, ">", 0.5)
+    monkeypatch.delenv("REPRO_RECORD_ONLY")
+    with pytest.raises(AssertionError):
+        utils.check_claim("gap", 0.1, ">", 0.5)
+
+
+def test_breaks_with_must_name_a_declared_ablation():
+    utils.setup("chap", ablations={"off": "x"}, quiet=True)
+    with pytest.raises(ValueError, match="undeclared"):
+        utils.check_claim("gap", 1.0, ">", 0.5, breaks_with="other")
+
+
+def test_one_cpu_thread_by_default(monkeypatch):
+    utils.setup("demo", quiet=True)
+    assert torch.get_num_threads() == 1
+    monkeypatch.setenv("REPRO_THREADS", "2")
+    utils.setup("demo", quiet=True)
+    assert torch.get_num_threads() == 2
+    torch.set_num_threads(1)

@@ -2,6 +2,10 @@
 
 Every check is written to the reproduction ledger, ``_build/ledger/<chapter>.json`` in the book's repository (or
 ``$REPRO_LEDGER_DIR``), never into the sources. Outside the repository (Colab, say) nothing is written.
+
+In an ablated run (``REPRO_ABLATE``, see :func:`utils.setup`) or a seed sweep (``REPRO_RECORD_ONLY=1``) checks are
+printed and recorded but never raise; ablated runs go to ``<chapter>.ablate-<name>.json`` so that they never
+overwrite the chapter's own record.
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ def _record(entry: dict) -> None:
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{entry['chapter']}.json"
+    suffix = f".ablate-{entry['ablate']}" if entry.get("ablate") else ""
+    path = folder / f"{entry['chapter']}{suffix}.json"
     records = json.loads(path.read_text()) if path.exists() else {}
     records[entry["claim"]] = entry
     tmp = path.with_suffix(".tmp")
@@ -63,11 +68,33 @@ def _evaluate(measured, relation: str, threshold: float) -> tuple[float, bool]:
     return measured, not math.isnan(measured) and bool(RELATIONS[relation](measured, threshold))
 
 
+def _raises() -> bool:
+    from utils.setup import record_only
+
+    return not record_only()
+
+
+def _breaks_with(breaks_with) -> list[str]:
+    from utils.setup import current_run
+
+    run = current_run()
+    declared = list(run.ablations) if run else []
+    if breaks_with is None:
+        return declared
+    names = [breaks_with] if isinstance(breaks_with, str) else list(breaks_with)
+    unknown = set(names) - set(declared)
+    if run is not None and unknown:
+        raise ValueError(f"breaks_with names undeclared ablations {sorted(unknown)}; declared: {declared}")
+    return names
+
+
 def _entry(chapter, name, kind, measured, relation, threshold, paper, passed) -> dict:
     from utils.setup import current_run
 
     run = current_run()
     return {
+        "ablate": run.ablate if run else None,
+        "ablations": dict(run.ablations) if run else {},
         "chapter": chapter or (run.chapter if run else "unknown"),
         "claim": name,
         "kind": kind,
@@ -91,19 +118,24 @@ def check_claim(
     threshold: float,
     paper: float | str | None = None,
     chapter: str | None = None,
+    breaks_with: str | list[str] | None = None,
 ) -> None:
     """Check ``measured <relation> threshold``; print a table row; record it; raise ``AssertionError`` if it fails.
 
     ``relation`` is one of ``>``, ``>=``, ``<``, ``<=``. ``paper`` is the paper's own value (a number or a short
     text such as ``"≈ 0 (Fig. 2)"``) shown beside the measurement. ``chapter`` defaults to the one given to
-    :func:`utils.setup`. A NaN measurement fails.
+    :func:`utils.setup`. A NaN measurement fails. ``breaks_with`` names the chapter's ablations under which this
+    check must fail (default: all it declares); ``make ablate`` verifies it. In an ablated run or a seed sweep the
+    check is recorded and printed but does not raise.
     """
     measured, passed = _evaluate(measured, relation, threshold)
-    _record(_entry(chapter, name, "claim", measured, relation, threshold, paper, passed))
+    entry = _entry(chapter, name, "claim", measured, relation, threshold, paper, passed)
+    entry["breaks_with"] = _breaks_with(breaks_with)
+    _record(entry)
     verdict = "PASS" if passed else "FAIL"
     shown = f"measured {_fmt(measured)} {relation} {_fmt(threshold)}"
     print(f"claim | {name} | {shown} | paper {_fmt(paper)} | {verdict}")
-    if not passed:
+    if not passed and _raises():
         raise AssertionError(
             f"claim '{name}' failed: measured {_fmt(measured)} is not {relation} {_fmt(threshold)} "
             f"(paper: {_fmt(paper)})"
@@ -120,7 +152,7 @@ def check_fails(name: str, measured: float, relation: str, threshold: float, cha
     _record(_entry(chapter, name, "control", measured, relation, threshold, None, not holds))
     verdict = "fails as it should" if not holds else "PASSES: the check cannot tell"
     print(f"control | {name} | measured {_fmt(measured)} {relation} {_fmt(threshold)}? | {verdict}")
-    if holds:
+    if holds and _raises():
         raise AssertionError(
             f"control '{name}': with the key idea switched off the check still holds "
             f"({_fmt(measured)} {relation} {_fmt(threshold)}), so it cannot fail"

@@ -33,6 +33,31 @@ def read_seed() -> int:
         raise ValueError(f"REPRO_SEED={raw!r} is not an integer; use a whole number such as 0, 1 or 2") from None
 
 
+def read_ablation(ablations: dict[str, str]) -> str | None:
+    """The ablation named by ``REPRO_ABLATE`` among the chapter's ``ablations`` (``None`` when it is unset or 0).
+
+    ``REPRO_ABLATE=1`` picks the chapter's first ablation; any other value must be one of its names.
+    """
+    raw = os.environ.get("REPRO_ABLATE", "").strip()
+    if raw in ("", "0"):
+        return None
+    if not ablations:
+        raise ValueError(f"REPRO_ABLATE={raw!r}, but this chapter declares no ablation (utils.setup(ablations=...))")
+    if raw == "1":
+        return next(iter(ablations))
+    if raw not in ablations:
+        raise ValueError(f"REPRO_ABLATE={raw!r} is not one of this chapter's ablations: {', '.join(ablations)}")
+    return raw
+
+
+def record_only() -> bool:
+    """True when checks should record without raising: an ablated run, or ``REPRO_RECORD_ONLY=1`` (seed sweeps)."""
+    return os.environ.get("REPRO_RECORD_ONLY", "") not in ("", "0") or os.environ.get("REPRO_ABLATE", "") not in (
+        "",
+        "0",
+    )
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python's, numpy's and torch's global generators (all devices)."""
     random.seed(seed)
@@ -60,6 +85,21 @@ def make_deterministic() -> None:
         setter(True, warn_only=True)
 
 
+def limit_cpu_threads() -> int:
+    """Use ``REPRO_THREADS`` torch CPU threads (default 1) and return the number.
+
+    The book's models are small: one thread is as fast as two on a 2-core machine, and with one thread MKL's and
+    OpenMP's reductions run in a fixed order, so a chapter's numbers are identical on rerun, loaded machine or not.
+    """
+    import torch
+
+    raw = os.environ.get("REPRO_THREADS", "1").strip() or "1"
+    threads = max(1, int(raw))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
 def pick_device():
     """CUDA when present, else CPU."""
     import torch
@@ -69,13 +109,19 @@ def pick_device():
 
 @dataclass
 class Run:
-    """What a chapter needs to know about this run. ``sizes`` holds the chapter's sizes for the current scale."""
+    """What a chapter needs to know about this run. ``sizes`` holds the chapter's sizes for the current scale.
+
+    ``ablate`` is the name of the ablation switched on for this run (``None`` normally): the chapter then runs its
+    main experiment with the paper's key idea replaced by its nearest alternative (see :func:`setup`).
+    """
 
     chapter: str
     scale: str
     seed: int
     device: Any
     sizes: SimpleNamespace = field(default_factory=SimpleNamespace)
+    ablate: str | None = None
+    ablations: dict = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
     def elapsed(self) -> float:
@@ -101,12 +147,22 @@ def current_run() -> Run | None:
     return _CURRENT
 
 
-def setup(chapter: str, ci: dict | None = None, full: dict | None = None, quiet: bool = False) -> Run:
+def setup(
+    chapter: str,
+    ci: dict | None = None,
+    full: dict | None = None,
+    quiet: bool = False,
+    ablations: dict[str, str] | None = None,
+) -> Run:
     """Prepare a chapter run and return a :class:`Run`.
 
     Seeds Python, numpy and torch from ``REPRO_SEED``, makes torch deterministic, picks the device, reads
     ``REPRO_SCALE`` and selects the chapter's sizes for it: ``ci`` is the default scale (seconds on a CPU),
     ``full`` is closer to the paper. Keys given only for ``ci`` carry over to ``full``. Prints one line.
+
+    ``ablations`` maps a short name to what it switches off, e.g. ``{"forward-gate": "σ instead of 1 − σ"}``.
+    ``REPRO_ABLATE=1`` (or a name) sets ``run.ablate``; the chapter must then run its *main* experiment without the
+    paper's key idea, and every asserted check is recorded instead of raised (``make ablate`` requires it to fail).
 
     >>> run = setup("demo", ci=dict(steps=100), full=dict(steps=5000), quiet=True)
     >>> run.sizes.steps in (100, 5000)
@@ -118,6 +174,7 @@ def setup(chapter: str, ci: dict | None = None, full: dict | None = None, quiet:
     scale, seed = read_scale(), read_seed()
     seed_everything(seed)
     make_deterministic()
+    limit_cpu_threads()
     if torch.cuda.is_available():
         torch.backends.cudnn.benchmark = False
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -127,7 +184,9 @@ def setup(chapter: str, ci: dict | None = None, full: dict | None = None, quiet:
         if ci is not None and unknown:
             raise KeyError(f"sizes given for 'full' but not for 'ci': {sorted(unknown)}")
         sizes.update(full or {})
-    run = Run(chapter=chapter, scale=scale, seed=seed, device=pick_device(), sizes=SimpleNamespace(**sizes))
+    ablations = dict(ablations or {})
+    run = Run(chapter=chapter, scale=scale, seed=seed, device=pick_device(), sizes=SimpleNamespace(**sizes),
+              ablate=read_ablation(ablations), ablations=ablations)
     from utils import __version__
     from utils.plotting import use_style
 
@@ -135,4 +194,6 @@ def setup(chapter: str, ci: dict | None = None, full: dict | None = None, quiet:
     _CURRENT = run
     if not quiet:
         print(f"utils {__version__} | torch {torch.__version__} | device {run.device} | scale {scale} | seed {seed}")
+    if run.ablate:
+        print(f"ABLATED run: {run.ablate} ({ablations[run.ablate]}); checks are recorded, not raised")
     return run

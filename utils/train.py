@@ -8,8 +8,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import cycle
 
-from tqdm.auto import tqdm
-
 
 def interactive() -> bool:
     """True in a live notebook or terminal; False under tests, book builds (``REPRO_QUIET=1``) and CI."""
@@ -21,7 +19,15 @@ def interactive() -> bool:
 
 
 def progress(iterable: Iterable, desc: str | None = None, total: int | None = None, **kwargs):
-    """``tqdm.auto`` over ``iterable``, disabled when not :func:`interactive`."""
+    """``tqdm.auto`` over ``iterable``, disabled when not :func:`interactive`.
+
+    tqdm is imported here, not with the module: in a kernel ``tqdm.auto`` pulls in ipywidgets, which quiet runs
+    (tests, builds) never need.
+    """
+    if not interactive():
+        from tqdm.std import tqdm
+    else:
+        from tqdm.auto import tqdm
     return tqdm(iterable, desc=desc, total=total, disable=not interactive(), leave=False, **kwargs)
 
 
