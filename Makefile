@@ -63,7 +63,7 @@ bench: $(STAMP)
 # JupyterLab is not needed to build or test the book, so it is installed into .venv on first use only.
 lab: $(STAMP)
 	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install -q jupyterlab
-	cd chapters && REPRO_QUIET=0 ../$(VENV)/bin/jupyter lab
+	cd chapters && REPRO_QUIET=0 ../$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -3,8 +3,8 @@
 The box in a chapter's source carries what does not change (paper, claim, tier, a typed runtime for Colab readers).
 At build time this adds one line with what was *measured*: the runtime at the default scale (wall seconds of the
 chapter's last execution, kernel start included, as recorded by tools/records.py) and how many of the chapter's
-claim checks pass (from the reproduction ledger). Chapter pages are re-read on every build so that the line
-stays current.
+claim checks pass (from the reproduction ledger). A chapter page is re-read whenever those facts change, so that
+the line stays current.
 """
 
 from __future__ import annotations
@@ -24,13 +24,24 @@ def _chapter_docnames(env) -> set[str]:
     return {str(md.relative_to(ROOT).with_suffix("")) for md in book.chapter_sources()}
 
 
-def _always_reread_chapters(app, env, added, changed, removed):
-    return sorted(_chapter_docnames(env) & set(env.found_docs))
+def _all_facts(app) -> dict[str, dict]:
+    """Docname -> measured facts of every chapter, read once per build (the ledger and the runtime records)."""
+    if getattr(app, "_dlm_facts", None) is None:
+        ledger, bench = book.load_ledger(), book.load_bench()
+        app._dlm_facts = {str(md.relative_to(ROOT).with_suffix("")): book.chapter_facts(md, ledger, bench)
+                          for md in book.chapter_sources()}
+    return app._dlm_facts
+
+
+def _reread_chapters_whose_facts_changed(app, env, added, changed, removed):
+    """Chapters whose measured facts differ from those rendered last time are read (and so written) again."""
+    current, shown = _all_facts(app), getattr(env, "dlm_facts", {})
+    env.dlm_facts = current
+    return sorted(d for d in _chapter_docnames(env) & set(env.found_docs) if current.get(d) != shown.get(d))
 
 
 def _facts_line(app, docname: str) -> nodes.paragraph:
-    md = ROOT / f"{docname}.md"
-    facts = book.chapter_facts(md, book.load_ledger(), book.load_bench())
+    facts = _all_facts(app)[docname]
     source = "wall time of its last execution, kernel start included"
     para = nodes.paragraph(classes=["dlm-measured"])
     para += nodes.strong(text="Measured")
@@ -73,6 +84,6 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
-    app.connect("env-get-outdated", _always_reread_chapters)
+    app.connect("env-get-outdated", _reread_chapters_whose_facts_changed)
     app.connect("doctree-resolved", _add_facts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
