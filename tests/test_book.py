@@ -48,16 +48,28 @@ def test_generated_files_are_in_sync():
 
 
 def test_toc_has_every_part_and_chapter_and_nothing_missing():
+    """Every page is listed once; the 12 parts, in order, under one caption (the sidebar names each part once, by
+    its index page's title "P01 · ..."), each part's chapters as the sections of its index page."""
     files = toc_files()
     for entry in files:
         assert (ROOT / f"{entry}.md").exists(), f"_toc.yml lists {entry}, which does not exist"
+    assert len(files) == len(set(files)), "a page is listed twice in _toc.yml"
     for md in CHAPTERS + book.part_indexes():
         assert str(md.relative_to(ROOT).with_suffix("")) in files, f"{chapter_id(md)} is not in _toc.yml"
     parts = yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
-    captions = [p["caption"] for p in parts]
-    assert [c for c in captions if c.startswith("P")] == [f"P{i:02d} · " + c.split(" · ", 1)[1]
-                                                         for i, c in enumerate(captions[1:], 1)]
-    assert len(book.part_indexes()) == 12
+    assert [p["caption"] for p in parts] == ["About the book", "Parts"]
+    indexes = [str(p.relative_to(ROOT).with_suffix("")) for p in book.part_indexes()]
+    entries = parts[1]["chapters"]
+    assert len(indexes) == 12 and [e["file"] for e in entries] == indexes, "the 12 part index pages, in order"
+    for entry in entries:
+        folder = entry["file"].rsplit("/", 1)[0]
+        sections = [s["file"] for s in entry.get("sections", [])]
+        assert all(s.startswith(folder + "/") for s in sections), f"{entry['file']} lists another part's chapter"
+        assert sorted(sections) == sorted(str(md.relative_to(ROOT).with_suffix("")) for md in CHAPTERS
+                                          if str(md.relative_to(ROOT)).startswith(folder + "/"))
+    titles = book.part_titles()
+    assert list(titles) == [f"P{i:02d}" for i in range(1, 13)]
+    assert all(title.startswith(f"{part} · ") for part, title in titles.items()), titles
 
 
 def test_papers_data_file():
@@ -119,3 +131,83 @@ def test_offline_only():
 def test_ruff_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_student_archive_has_every_chapter_and_exercise_and_no_solution(tmp_path):
+    import zipfile
+
+    path = book.write_archive(student=True, path=tmp_path / "notebooks-student.zip")
+    archive = zipfile.ZipFile(path)
+    names = archive.namelist()
+    assert "dl-in-miniature/requirements.txt" in names
+    for md in CHAPTERS:
+        name = f"dl-in-miniature/{md.relative_to(ROOT).with_suffix('.ipynb')}"
+        assert name in names, f"{name} is missing from the student archive"
+        student, full = archive.read(name).decode(), md.with_suffix(".ipynb").read_text()
+        book.nbformat.validate(book.nbformat.reads(student, as_version=4))
+        assert student.count("{exercise") == full.count("{exercise") >= 3, f"{name}: an exercise was lost"
+        assert student.count("*Hint:*") == full.count("*Hint:*"), f"{name}: a hint was lost"
+    for name in names:
+        assert "{solution" not in archive.read(name).decode(), f"{name} still holds a solution"
+
+
+def test_solutions_are_removed_from_fences_nested_directives_and_gated_cells():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## Exercises\n\n```{exercise} One\n:label: ex1\nDo it.\n*Hint:* look.\n```\n\n"
+                                      "````{solution} ex1\n:class: dropdown\nAnswer.\n```python\nx = 1\n```\n````\n"
+                                      "\nAfter."),
+        nbformat.v4.new_markdown_cell("::::{note}\nKeep this.\n:::{solution} ex2\nHidden.\n:::\n::::"),
+        nbformat.v4.new_markdown_cell("```{exercise} Two\n:label: ex3\n```\n```{solution-start} ex3\n```\nGated."),
+        nbformat.v4.new_code_cell("answer = 42"),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```\nTail."),
+        nbformat.v4.new_code_cell("kept = 1"),
+    ]
+    out = nbformat.reads(book.without_solutions(nbformat.writes(nb)), as_version=4)
+    text = "\n".join(c.source for c in out.cells)
+    assert "solution" not in text and "Answer" not in text and "Hidden" not in text and "Gated" not in text
+    assert "answer = 42" not in text and "x = 1" not in text
+    for kept in ["{exercise} One", "*Hint:* look.", "After.", "Keep this.", "{exercise} Two", "Tail.", "kept = 1"]:
+        assert kept in text, kept
+
+
+def test_ablation_status_reads_the_switch_off_record(tmp_path):
+    md = CHAPTERS[0]
+    key = str(md.relative_to(ROOT))
+    claim = {"must_break": True, "passed": [False] * 5, "measured": [0.0] * 5, "relation": ">", "threshold": 0.5}
+    record = {"source_sha": book.source_sha(md), "seeds": [0, 1, 2, 3, 4],
+              "ablations": {"no-idea": {"description": "off", "claims": {"a": claim, "b": {**claim, "passed": [
+                  False, True, False, False, True]}, "c": {**claim, "must_break": False}}}}}
+    records = {key: record}
+    assert book.ablation_status(md, "a", records) == "fails without the idea (no-idea, seeds 0–4)"
+    assert book.ablation_status(key, "b", records).startswith("STILL PASSES without the idea (no-idea, seeds 1, 4")
+    assert book.ablation_status(md, "c", records) == "not machine-checked yet"
+    assert book.ablation_status(md, "a", {}) == "not machine-checked yet"
+    assert book.ablation_status(md, "a", {key: {**record, "source_sha": "0" * 16}}) == "stale (source changed since)"
+    assert book.load_ablations(tmp_path / "absent.json") == {}
+
+
+def test_ledger_groups_checks_by_part_and_keeps_only_the_latest_run():
+    md = CHAPTERS[0]
+    name = book.setup_name(md)
+
+    def entry(claim, kind, passed, at, elapsed=10.0):
+        return {"chapter": name, "claim": claim, "kind": kind, "measured": 0.5, "relation": ">=", "threshold": 0.1,
+                "paper": "a $ | * value", "passed": passed, "seed": 0, "scale": "ci", "recorded_at": at,
+                "elapsed_s": elapsed}
+
+    entries = [entry("renamed since", "claim", False, "2026-01-01T10:00:00"),
+               entry("kept claim", "claim", True, "2026-01-02T10:00:05", 5.0),
+               entry("kept control", "control", True, "2026-01-02T10:00:10", 10.0),
+               entry("kept report", "reported", False, "2026-01-02T10:00:12", 12.0),
+               {**entry("ablated run", "claim", True, "2026-01-03T10:00:00"), "ablate": "off"}]
+    assert [e["claim"] for e in book.book_entries(entries)] == ["kept claim", "kept control", "kept report"]
+    page = book.ledger_table(entries)
+    assert page.startswith("**1 of 1 claims pass**") and "renamed since" not in page and "ablated run" not in page
+    for title in book.part_titles().values():
+        assert f"\n## {title}\n" in page
+    assert "1/1 claims pass" in page and "1 not reproduced" in page and "1/1 controls fail as they should" in page
+    assert "switch-off: " in page and ":::{dropdown}" in page and r"a \$ \| \* value" in page
+    assert book.ledger_table([]).startswith("*No chapter")

@@ -144,6 +144,78 @@ def test_dark_theme_keeps_figures_legible_and_screenshots(browser, site):
     assert (SHOTS / f"{md.stem}-light.png").stat().st_size > 10_000
 
 
+# Every typeset formula of the article must be readable: what shows it (the formula itself, or the outermost box
+# that scrolls it sideways, such as the formula's own box or a table's scroll container) lies inside the viewport and
+# is not cut off by a box around it that clips (overflow: hidden or clip). Formulas in folded blocks (display: none)
+# have an empty rectangle and are skipped.
+MATH_OVERFLOW = """
+    const width = document.documentElement.clientWidth, bad = [];
+    const article = document.querySelector('.bd-article');
+    const overflowX = el => getComputedStyle(el).overflowX;
+    for (const math of article.querySelectorAll('mjx-container')) {
+        const r = math.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        let shown = math;
+        for (let box = math; box && box !== article; box = box.parentElement)
+            if (['auto', 'scroll'].includes(overflowX(box))) shown = box;
+        const s = shown.getBoundingClientRect();
+        let cut = s.left < -1 || s.right > width + 1;
+        for (let box = shown.parentElement; box && box !== document.body; box = box.parentElement) {
+            const c = box.getBoundingClientRect();
+            if (['hidden', 'clip'].includes(overflowX(box)) && (s.left < c.left - 1 || s.right > c.right + 1))
+                cut = true;
+        }
+        if (cut) bad.push([math.textContent.slice(0, 60), Math.round(s.left), Math.round(s.right)]);
+    }
+    return {bad, width, inner: window.innerWidth, scroll: document.documentElement.scrollWidth,
+            count: article.querySelectorAll('mjx-container').length};"""
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
+def test_wide_math_scrolls_in_its_own_box_at_phone_and_desktop_width(browser, site, md):
+    """At 390 px (a phone) and 1280 px no formula runs off the page: a formula too wide for the column scrolls
+    inside its own box, and the page itself never scrolls sideways."""
+    size = browser.get_window_size()
+    try:
+        for width in (390, 1280):
+            browser.set_window_size(width, 900)
+            browser.get(page_url(site, md))
+            wait_for(browser, "return document.querySelectorAll('mjx-container').length > 0")
+            browser.execute_async_script("const done = arguments[arguments.length - 1]; "
+                                         "MathJax.startup.promise.then(() => done(true));")
+            found = browser.execute_script(MATH_OVERFLOW)
+            assert abs(found["inner"] - width) <= 20, f"the window is {found['inner']} px wide, not {width}"
+            assert found["count"] > 0
+            assert found["bad"] == [], f"at {width} px these formulas run off the page: {found['bad']}"
+            assert found["scroll"] <= found["inner"] + 1, \
+                f"at {width} px the page scrolls sideways ({found['scroll']} px wide)"
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
+def test_ledger_is_grouped_by_part_with_a_legible_figure(browser, site):
+    """The ledger: a heading per part, checks folded per chapter, and its overview figure drawn dark on white."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{site}/ledger.html")
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".bd-article h2")]
+    for part, title in book.part_titles().items():
+        assert any(h.startswith(title) for h in headings), f"no heading for {part}"
+    folded = browser.find_elements(By.CSS_SELECTOR, ".bd-article details.sd-dropdown")
+    assert folded and not any(d.get_attribute("open") for d in folded), "the checks should be folded"
+    figure = browser.find_element(By.CSS_SELECTOR, ".bd-article figure img")
+    assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", figure) > 300
+    corners = browser.execute_script("""
+        const img = arguments[0], c = document.createElement('canvas');
+        c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const g = c.getContext('2d'); g.drawImage(img, 0, 0, c.width, c.height);
+        const px = (x, y) => Array.from(g.getImageData(x, y, 1, 1).data);
+        return [px(2, 2), px(c.width - 3, 2), px(2, c.height - 3), px(c.width - 3, c.height - 3)];""", figure)
+    assert all(p[3] == 255 and min(p[:3]) >= 240 for p in corners), corners
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "ledger.png"))
+
+
 def test_exercise_solutions_are_hidden_until_opened(browser, site):
     from selenium.webdriver.common.by import By
 
@@ -162,12 +234,17 @@ def test_exercise_solutions_are_hidden_until_opened(browser, site):
 
 
 def test_teaching_page_offers_every_notebook_as_one_archive(built_site):
+    """Two downloads: the notebooks with solutions, and the student version with every solution removed."""
     import zipfile
 
     html = built_site["html"]
     page = (html / "teaching.html").read_text()
-    link = re.search(r'href="(_downloads/[^"]+notebooks\.zip)"', page)
-    assert link, "no download link to the notebooks archive"
-    names = zipfile.ZipFile(html / link.group(1)).namelist()
-    for md in CHAPTERS:
-        assert f"dl-in-miniature/{md.relative_to(ROOT).with_suffix('.ipynb')}" in names
+    for name in ("notebooks.zip", "notebooks-student.zip"):
+        link = re.search(rf'href="(_downloads/[^"]+/{re.escape(name)})"', page)
+        assert link, f"no download link to {name}"
+        archive = zipfile.ZipFile(html / link.group(1))
+        names = archive.namelist()
+        for md in CHAPTERS:
+            assert f"dl-in-miniature/{md.relative_to(ROOT).with_suffix('.ipynb')}" in names, f"{md.name} not in {name}"
+        solutions = sum(archive.read(n).decode().count("{solution") for n in names)
+        assert (solutions == 0) == (name == "notebooks-student.zip"), f"{name}: {solutions} solution blocks"
