@@ -1,5 +1,6 @@
 """Structure of the book: pairing, table of contents, bibliography, chapter standard, lint."""
 
+import json
 import re
 import subprocess
 import sys
@@ -131,6 +132,41 @@ def test_offline_only():
 def test_ruff_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=chapter_id)
+def test_chapter_has_nothing_left_to_write(md):
+    """`tools/book.py new` marks what the author must write; a skeleton never passes as a chapter."""
+    import scaffold
+
+    left = [i for i, line in enumerate(md.read_text().splitlines(), 1) if scaffold.MARK in line]
+    assert not left, f"{scaffold.MARK} left on lines {left}"
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=chapter_id)
+def test_code_lines_fit_the_page(md):
+    """Code lines over 100 characters scroll sideways on the site."""
+    long = [(i, len(line)) for cell in book.jupytext.read(md).cells if cell.cell_type == "code"
+            for i, line in enumerate(cell.source.splitlines(), 1) if len(line) > 100]
+    assert not long, f"code lines over 100 characters (line in cell, length): {long}"
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=chapter_id)
+def test_switch_off_is_recorded_and_current(md):
+    """A chapter that declares ablations has run `make ablate` on its current source, and every asserted check
+    failed there. (Chapters written before the switch existed may not declare one yet: the ledger says so.)"""
+    import ablate
+
+    text = md.read_text()
+    if "ablations=" not in text:
+        pytest.skip("declares no ablation yet (the ledger shows the switch-off as not machine-checked)")
+    results = json.loads(ablate.RESULTS.read_text()) if ablate.RESULTS.exists() else {}
+    record = results.get(chapter_id(md))
+    assert record, f"no switch-off recorded: run make ablate CHAPTERS={chapter_id(md)}"
+    assert record["source_sha"] == ablate.source_sha(md), f"stale: rerun make ablate CHAPTERS={chapter_id(md)}"
+    survivors = [(name, claim) for name, a in record["ablations"].items() for claim, c in a["claims"].items()
+                 if c["must_break"] and any(c["passed"])]
+    assert not survivors, f"asserted checks that still pass with the key idea switched off: {survivors}"
 
 
 def test_student_archive_has_every_chapter_and_exercise_and_no_solution(tmp_path):

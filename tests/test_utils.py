@@ -277,3 +277,11 @@ def test_one_cpu_thread_by_default(monkeypatch):
     utils.setup("demo", quiet=True)
     assert torch.get_num_threads() == 2
     torch.set_num_threads(1)
+
+
+def test_each_run_starts_its_record_afresh(tmp_path):
+    utils.setup("chap", quiet=True)
+    utils.check_claim("old name", 1.0, ">", 0.5)
+    utils.setup("chap", quiet=True)
+    utils.check_claim("new name", 1.0, ">", 0.5)
+    assert list(json.loads((tmp_path / "ledger" / "chap.json").read_text())) == ["new name"]

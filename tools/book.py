@@ -3,6 +3,7 @@
     python tools/book.py sync [CHAPTER.md ...]   # bootstrap cells and paired .ipynb files (all chapters by default)
     python tools/book.py check                   # exit 1 if anything `sync` would change is out of date
     python tools/book.py pages                   # generate the ledger, paper index and part tables (_build/)
+    python tools/book.py new ID [--slug SLUG]    # start the chapter for catalog id ID (data/papers.csv)
 
 The repository URL is read from _config.yml, the one place it is set.
 """
@@ -20,6 +21,7 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
 BOOTSTRAP = re.compile(r"(```\{code-cell\} ipython3\n:tags: \[remove-cell\]\n\n?)# Colab bootstrap.*?(\n```)", re.S)
 
 
@@ -123,7 +125,7 @@ def setup_name(md: Path) -> str | None:
 
 
 def chapter_facts(md: Path, ledger: list[dict], bench: dict) -> dict:
-    """Runtime and claims of a chapter, from the last bench run and the ledger."""
+    """Runtime and claims of a chapter, from its last recorded execution and the ledger."""
     name = setup_name(md)
     claims = [e for e in ledger if e["chapter"] == name and e.get("kind", "claim") == "claim"]
     reported = [e for e in ledger if e["chapter"] == name and e.get("kind") == "reported"]
@@ -133,10 +135,10 @@ def chapter_facts(md: Path, ledger: list[dict], bench: dict) -> dict:
 
 
 def load_bench() -> dict:
-    path = ROOT / "_build" / "bench.json"
-    if not path.exists():
-        return {}
-    return {row["chapter"]: row["seconds"] for row in json.loads(path.read_text())["chapters"]}
+    """Chapter path -> wall seconds of its last successful execution (nbval, run_chapter or the site build)."""
+    import records
+
+    return {chapter: record["seconds"] for chapter, record in records.runtimes().items()}
 
 
 def _claims_text(facts: dict) -> str:
@@ -637,11 +639,40 @@ def write_ledger() -> Path:
     return out
 
 
+def pytest_keyword(paths: list[str]) -> str:
+    """A ``pytest -k`` expression selecting the structural tests of the chapters ``paths`` (and the global ones)."""
+    stems = [Path(p).stem for p in paths]
+    return " or ".join([*stems, "in_sync", "toc", "ruff", "offline"])
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"sync", "check", "pages"}:
+    if not argv or argv[0] not in {"sync", "check", "pages", "new", "keyword"}:
         print(__doc__)
         return 2
-    if argv[0] == "sync":
+    if argv[0] == "new":
+        import argparse
+
+        import scaffold
+
+        parser = argparse.ArgumentParser(prog="book.py new", description="start the chapter for a catalog id")
+        parser.add_argument("id", type=int)
+        parser.add_argument("--slug", help="file name without .md (default: from the title)")
+        args = parser.parse_args(argv[1:])
+        paper = next((p for p in papers() if p["id"] == args.id), None)
+        if paper is None:
+            print(f"no paper with id {args.id} in data/papers.csv")
+            return 2
+        if args.id in chapters_by_paper():
+            print(f"paper {args.id} already has a chapter: {chapters_by_paper()[args.id].relative_to(ROOT)}")
+            return 2
+        md = scaffold.new_chapter(ROOT, paper, args.slug)
+        sync([md])
+        print(f"wrote {md.relative_to(ROOT)} and its .ipynb, and listed it in _toc.yml.\n"
+              f"Replace every {scaffold.MARK} (the tests fail while one is left), add the paper to references.bib,"
+              f" then: make chapter CHAPTERS={md.relative_to(ROOT)}")
+    elif argv[0] == "keyword":
+        print(pytest_keyword(argv[1:]))
+    elif argv[0] == "sync":
         paths = [Path(p).resolve() for p in argv[1:]] or chapter_sources()
         for name in sync(paths):
             print("updated", name)

@@ -61,6 +61,15 @@ def _record(entry: dict) -> None:
     tmp.replace(path)
 
 
+def reset_record(chapter: str, ablate: str | None = None) -> None:
+    """Start the chapter's record afresh (called by :func:`utils.setup`): a check renamed or removed since the last
+    run must not linger in the ledger."""
+    folder = ledger_dir()
+    if folder is not None:
+        suffix = f".ablate-{ablate}" if ablate else ""
+        (folder / f"{chapter}{suffix}.json").unlink(missing_ok=True)
+
+
 def _evaluate(measured, relation: str, threshold: float) -> tuple[float, bool]:
     if relation not in RELATIONS:
         raise ValueError(f"relation {relation!r} is not one of {', '.join(RELATIONS)}")

@@ -192,6 +192,9 @@ def setup(
 
     use_style()
     _CURRENT = run
+    from utils.claims import reset_record
+
+    reset_record(chapter, run.ablate)
     if not quiet:
         print(f"utils {__version__} | torch {torch.__version__} | device {run.device} | scale {scale} | seed {seed}")
     if run.ablate:
