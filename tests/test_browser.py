@@ -18,6 +18,24 @@ import pytest
 ROOT = book.ROOT
 CHAPTERS = book.chapter_sources()
 SHOTS = ROOT / "_build" / "screenshots"
+# A page load costs about two seconds: every chapter is loaded while the book is small, an even spread of 40 (every
+# part included) once it is large, so that the browser phase of CI stays within a few minutes at 336 chapters.
+# BROWSER_ALL=1 loads every chapter; every chapter also gets the browser-free checks below.
+BROWSER_SAMPLE = 40
+
+
+def browser_sample(chapters: list[Path], size: int = BROWSER_SAMPLE) -> list[Path]:
+    import os
+
+    if len(chapters) <= size or os.environ.get("BROWSER_ALL"):
+        return chapters
+    firsts = {md.parent: md for md in reversed(chapters)}  # the first chapter of each part
+    step = len(chapters) / (size - len(firsts))
+    spread = {chapters[int(i * step)] for i in range(size - len(firsts))}
+    return sorted(set(firsts.values()) | spread)
+
+
+IN_BROWSER = browser_sample(CHAPTERS)
 
 pytestmark = pytest.mark.build
 
@@ -73,25 +91,48 @@ def console_errors(driver) -> list[str]:
     return [e["message"] for e in entries if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
 
 
-@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
-def test_chapter_page_loads_offline_with_math_figures_and_no_errors(browser, site, md):
-    browser.get_log("browser")  # drop messages from earlier pages
-    browser.get(page_url(site, md))
-    wait_for(browser, "return document.querySelectorAll('mjx-container').length > 0")  # MathJax typeset
-    images = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.cell_output img')).map(i => [i.naturalWidth, i.naturalHeight])")
-    assert images and all(w > 50 and h > 50 for w, h in images), f"empty or missing figures: {images}"
-    assert console_errors(browser) == []
+# Every typeset formula of the article must be readable: what shows it (the formula itself, or the outermost box
+# that scrolls it sideways, such as the formula's own box or a table's scroll container) lies inside the viewport and
+# is not cut off by a box around it that clips (overflow: hidden or clip). Formulas in folded blocks (display: none)
+# have an empty rectangle and are skipped.
+MATH_OVERFLOW = """
+    const width = document.documentElement.clientWidth, bad = [];
+    const article = document.querySelector('.bd-article');
+    const overflowX = el => getComputedStyle(el).overflowX;
+    for (const math of article.querySelectorAll('mjx-container')) {
+        const r = math.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        let shown = math;
+        for (let box = math; box && box !== article; box = box.parentElement)
+            if (['auto', 'scroll'].includes(overflowX(box))) shown = box;
+        const s = shown.getBoundingClientRect();
+        let cut = s.left < -1 || s.right > width + 1;
+        for (let box = shown.parentElement; box && box !== document.body; box = box.parentElement) {
+            const c = box.getBoundingClientRect();
+            if (['hidden', 'clip'].includes(overflowX(box)) && (s.left < c.left - 1 || s.right > c.right + 1))
+                cut = true;
+        }
+        if (cut) bad.push([math.textContent.slice(0, 60), Math.round(s.left), Math.round(s.right)]);
+    }
+    return {bad, width, inner: window.innerWidth, scroll: document.documentElement.scrollWidth,
+            count: article.querySelectorAll('mjx-container').length};"""
 
 
-@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
-def test_static_explore_control_changes_the_figure(browser, site, md):
+def check_math_fits(browser, width: int) -> None:
+    found = browser.execute_script(MATH_OVERFLOW)
+    assert abs(found["inner"] - width) <= 20, f"the window is {found['inner']} px wide, not {width}"
+    assert found["count"] > 0
+    assert found["bad"] == [], f"at {width} px these formulas run off the page: {found['bad']}"
+    assert found["scroll"] <= found["inner"] + 1, f"at {width} px the page scrolls sideways ({found['scroll']} px)"
+
+
+def check_explore_slider(browser) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(page_url(site, md))
     slider = browser.find_element(By.CSS_SELECTOR, ".dlm-explore input[type=range]")
-    visible = "return Array.from(document.querySelectorAll('.dlm-explore img')).findIndex(i => i.offsetParent !== null)"
+    visible = ("return Array.from(document.querySelectorAll('.dlm-explore img'))"
+               ".findIndex(i => i.offsetParent !== null)")
     label = browser.find_element(By.CSS_SELECTOR, ".dlm-explore-value").text
     before = browser.execute_script(visible)
     browser.execute_script("arguments[0].scrollIntoView()", slider)
@@ -100,9 +141,7 @@ def test_static_explore_control_changes_the_figure(browser, site, md):
     assert after != before and browser.find_element(By.CSS_SELECTOR, ".dlm-explore-value").text != label
 
 
-@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
-def test_colab_link_points_at_the_committed_notebook(browser, site, md):
-    browser.get(page_url(site, md))
+def check_colab_links(browser, md: Path) -> None:
     links = browser.execute_script(
         "return Array.from(document.querySelectorAll('a[href*=\"colab.research.google.com\"]')).map(a => a.href)")
     assert links, "no Colab launch button"
@@ -110,6 +149,46 @@ def test_colab_link_points_at_the_committed_notebook(browser, site, md):
         path = re.sub(r"^/github/[^/]+/[^/]+/blob/[^/]+/", "", urlparse(link).path)
         assert path == str(md.relative_to(ROOT).with_suffix(".ipynb")) and (ROOT / path).exists(), link
     assert book.repo_url().split("github.com/")[1] in links[0]
+
+
+@pytest.mark.parametrize("md", IN_BROWSER, ids=lambda md: md.stem)
+def test_chapter_page_in_a_browser(browser, site, md):
+    """One load per chapter, offline: math typeset, figures drawn, no console error, the Colab button pointing at
+    the committed notebook, the static explore slider changing the figure, and no formula running off the page at
+    desktop (1280 px) or phone (390 px) width: a formula too wide for the column scrolls in its own box."""
+    size = browser.get_window_size()
+    try:
+        browser.set_window_size(1280, 1600)
+        browser.get_log("browser")  # drop messages from earlier pages
+        browser.get(page_url(site, md))
+        wait_for(browser, "return document.querySelectorAll('mjx-container').length > 0")  # MathJax typeset
+        browser.execute_async_script("const done = arguments[arguments.length - 1]; "
+                                     "MathJax.startup.promise.then(() => done(true));")
+        images = browser.execute_script("return Array.from(document.querySelectorAll('.cell_output img'))"
+                                        ".map(i => [i.naturalWidth, i.naturalHeight])")
+        assert images and all(w > 50 and h > 50 for w, h in images), f"empty or missing figures: {images}"
+        check_colab_links(browser, md)
+        check_math_fits(browser, 1280)
+        check_explore_slider(browser)
+        browser.set_window_size(390, 900)
+        browser.execute_script("window.scrollTo(0, 0)")
+        check_math_fits(browser, 390)
+        assert console_errors(browser) == []
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
+def test_every_chapter_page_has_figures_slider_and_colab_link(built_site, md):
+    """Without a browser, for every chapter (the browser test loads a sample once the book is large): the page
+    carries figures, the static explore slider with a frame per value, and the Colab button."""
+    page = (built_site["html"] / md.relative_to(ROOT).with_suffix(".html")).read_text()
+    assert "cell_output" in page and "<img" in page, "no figure in the page"
+    slider = re.search(r'<div class="dlm-explore".*?max="(\d+)"', page, re.S)
+    assert slider, "no static explore slider"
+    frames = page[slider.start():].count('data-value="')
+    assert frames >= int(slider.group(1)) + 1, "the slider has fewer frames than values"
+    assert str(md.relative_to(ROOT).with_suffix(".ipynb")) in page and "colab.research.google.com" in page
 
 
 def test_search_finds_a_chapter_by_a_title_word(browser, site):
@@ -142,55 +221,6 @@ def test_dark_theme_keeps_figures_legible_and_screenshots(browser, site):
             return [px(2, 2), px(c.width - 3, 2), px(2, c.height - 3), px(c.width - 3, c.height - 3)];""", figure)
         assert all(p[3] == 255 and min(p[:3]) >= 240 for p in corners), corners
     assert (SHOTS / f"{md.stem}-light.png").stat().st_size > 10_000
-
-
-# Every typeset formula of the article must be readable: what shows it (the formula itself, or the outermost box
-# that scrolls it sideways, such as the formula's own box or a table's scroll container) lies inside the viewport and
-# is not cut off by a box around it that clips (overflow: hidden or clip). Formulas in folded blocks (display: none)
-# have an empty rectangle and are skipped.
-MATH_OVERFLOW = """
-    const width = document.documentElement.clientWidth, bad = [];
-    const article = document.querySelector('.bd-article');
-    const overflowX = el => getComputedStyle(el).overflowX;
-    for (const math of article.querySelectorAll('mjx-container')) {
-        const r = math.getBoundingClientRect();
-        if (r.width === 0 && r.height === 0) continue;
-        let shown = math;
-        for (let box = math; box && box !== article; box = box.parentElement)
-            if (['auto', 'scroll'].includes(overflowX(box))) shown = box;
-        const s = shown.getBoundingClientRect();
-        let cut = s.left < -1 || s.right > width + 1;
-        for (let box = shown.parentElement; box && box !== document.body; box = box.parentElement) {
-            const c = box.getBoundingClientRect();
-            if (['hidden', 'clip'].includes(overflowX(box)) && (s.left < c.left - 1 || s.right > c.right + 1))
-                cut = true;
-        }
-        if (cut) bad.push([math.textContent.slice(0, 60), Math.round(s.left), Math.round(s.right)]);
-    }
-    return {bad, width, inner: window.innerWidth, scroll: document.documentElement.scrollWidth,
-            count: article.querySelectorAll('mjx-container').length};"""
-
-
-@pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)
-def test_wide_math_scrolls_in_its_own_box_at_phone_and_desktop_width(browser, site, md):
-    """At 390 px (a phone) and 1280 px no formula runs off the page: a formula too wide for the column scrolls
-    inside its own box, and the page itself never scrolls sideways."""
-    size = browser.get_window_size()
-    try:
-        for width in (390, 1280):
-            browser.set_window_size(width, 900)
-            browser.get(page_url(site, md))
-            wait_for(browser, "return document.querySelectorAll('mjx-container').length > 0")
-            browser.execute_async_script("const done = arguments[arguments.length - 1]; "
-                                         "MathJax.startup.promise.then(() => done(true));")
-            found = browser.execute_script(MATH_OVERFLOW)
-            assert abs(found["inner"] - width) <= 20, f"the window is {found['inner']} px wide, not {width}"
-            assert found["count"] > 0
-            assert found["bad"] == [], f"at {width} px these formulas run off the page: {found['bad']}"
-            assert found["scroll"] <= found["inner"] + 1, \
-                f"at {width} px the page scrolls sideways ({found['scroll']} px wide)"
-    finally:
-        browser.set_window_size(size["width"], size["height"])
 
 
 def test_ledger_is_grouped_by_part_with_a_legible_figure(browser, site):
@@ -248,3 +278,10 @@ def test_teaching_page_offers_every_notebook_as_one_archive(built_site):
             assert f"dl-in-miniature/{md.relative_to(ROOT).with_suffix('.ipynb')}" in names, f"{md.name} not in {name}"
         solutions = sum(archive.read(n).decode().count("{solution") for n in names)
         assert (solutions == 0) == (name == "notebooks-student.zip"), f"{name}: {solutions} solution blocks"
+
+
+def test_browser_sample_covers_every_part_and_stays_small():
+    fake = [ROOT / "chapters" / f"{p:02d}-part" / f"c{i:03d}.md" for p in range(1, 13) for i in range(28)]
+    sample = browser_sample(fake)
+    assert len(sample) <= BROWSER_SAMPLE and {md.parent for md in sample} == {md.parent for md in fake}
+    assert browser_sample(fake[:30]) == fake[:30]
