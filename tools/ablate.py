@@ -14,21 +14,17 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import hashlib
 import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book import source_sha  # noqa: E402
 from run_chapter import parse_seeds, sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / "ablations.json"
-
-
-def source_sha(md: Path) -> str:
-    return hashlib.sha256(Path(md).read_bytes()).hexdigest()[:16]
 
 
 def ablate_chapter(md: Path, seeds: list[int]) -> tuple[dict, list[str]]:

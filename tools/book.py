@@ -127,8 +127,9 @@ def setup_name(md: Path) -> str | None:
 def chapter_facts(md: Path, ledger: list[dict], bench: dict) -> dict:
     """Runtime and claims of a chapter, from its last recorded execution and the ledger."""
     name = setup_name(md)
-    claims = [e for e in ledger if e["chapter"] == name and e.get("kind", "claim") == "claim"]
-    reported = [e for e in ledger if e["chapter"] == name and e.get("kind") == "reported"]
+    ledger = [e for e in book_entries(ledger) if e["chapter"] == name]  # the latest plain run only
+    claims = [e for e in ledger if e.get("kind", "claim") == "claim"]
+    reported = [e for e in ledger if e.get("kind") == "reported"]
     seconds = bench.get(str(md.relative_to(ROOT)))
     return {"seconds": seconds, "claims": len(claims), "passed": sum(e["passed"] for e in claims),
             "not_reproduced": len(reported)}
@@ -309,14 +310,6 @@ def load_ledger(folder: Path | None = None) -> list[dict]:
     for path in sorted(folder.glob("*.json")):
         entries += json.loads(path.read_text()).values()
     return entries
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return str(value).replace("|", "\\|")
 
 
 def chapter_titles() -> dict[str, tuple[str, str]]:
