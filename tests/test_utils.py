@@ -118,7 +118,7 @@ def test_reported_claim_is_recorded_and_never_raises(tmp_path, capsys):
     assert utils.report_claim("other", 0.5, ">=", 0.2) is True
     records = json.loads((tmp_path / "ledger" / "chap.json").read_text())
     assert records["faithfulness gain"]["kind"] == "reported" and not records["faithfulness gain"]["passed"]
-    assert "not reproduced | faithfulness gain" in capsys.readouterr().out
+    assert "reported | faithfulness gain" in capsys.readouterr().out
 
 
 def test_ledger_root_found_from_a_chapter_folder(monkeypatch, tmp_path):

@@ -99,7 +99,7 @@ def run_once(md: Path, seed=None, scale=None, ablate=None, save: Path | None = N
     return error is None
 
 
-PREFIXES = ("claim |", "control |", "not reproduced |", "ABLATED run")
+PREFIXES = ("claim |", "control |", "reported |", "ABLATED run")
 
 
 def claim_lines(nb) -> list[str]:

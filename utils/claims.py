@@ -176,7 +176,7 @@ def report_claim(
     paper: float | str | None = None,
     chapter: str | None = None,
 ) -> bool:
-    """A claim of the paper that did *not* reproduce at small scale: measured and recorded, never asserted.
+    """A claim measured and recorded but never asserted: one that did not reproduce, or that cannot separate the idea.
 
     Use it, with the threshold fixed in advance as for :func:`check_claim`, for a claim the chapter reports as not
     reproduced, so that the ledger shows it next to the checks that pass instead of hiding it. Prints a row,
@@ -186,5 +186,5 @@ def report_claim(
     _record(_entry(chapter, name, "reported", measured, relation, threshold, paper, holds))
     verdict = "holds at this seed" if holds else "does not hold"
     shown = f"measured {_fmt(measured)} {relation} {_fmt(threshold)}"
-    print(f"not reproduced | {name} | {shown} | paper {_fmt(paper)} | {verdict} (reported, not asserted)")
+    print(f"reported | {name} | {shown} | paper {_fmt(paper)} | {verdict} (reported, not asserted)")
     return holds
