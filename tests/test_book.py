@@ -151,6 +151,40 @@ def test_code_lines_fit_the_page(md):
     assert not long, f"code lines over 100 characters (line in cell, length): {long}"
 
 
+def unbalanced_fences(text):
+    """Lines where a fenced directive ends too early or never: a nested fence as long as its opener, or EOF."""
+    problems, opener = [], None  # opener: (backtick count, line number) of the open directive fence
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^(`{3,})(.*)$", line)
+        if not m:
+            continue
+        ticks, info = len(m.group(1)), m.group(2).strip()
+        if opener is None:
+            opener = (ticks, n) if info.startswith("{") else (ticks, -n)  # negative: a plain code fence
+        elif ticks >= opener[0] and not info:
+            opener = None
+        elif ticks >= opener[0] and opener[1] > 0:
+            problems.append(n)  # MyST would close the directive at this fence's closing line
+    if opener is not None:
+        problems.append(abs(opener[1]))
+    return problems
+
+
+def test_unbalanced_fences_are_found():
+    ok = "```{exercise} t\n:label: a\n```\n\n````{solution} a\n```python\nx = 1\n```\n````\n"
+    nested = "```{solution} a\n```python\nx = 1\n```\n```\n"
+    unclosed = "```{solution} a\ntext\n\n## References\n"
+    assert unbalanced_fences(ok) == []
+    assert unbalanced_fences(nested) == [2, 5]  # the stray closer opens a code block to the end
+    assert unbalanced_fences(unclosed) == [1]
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=chapter_id)
+def test_directive_fences_are_balanced(md):
+    """A fence inside a directive needs fewer backticks than the directive's own (use ```` outside)."""
+    assert not unbalanced_fences(md.read_text()), f"unbalanced fences at lines {unbalanced_fences(md.read_text())}"
+
+
 @pytest.mark.parametrize("md", CHAPTERS, ids=chapter_id)
 def test_switch_off_is_recorded_and_current(md):
     """A chapter that declares ablations has run `make ablate` on its current source, and every asserted check
