@@ -285,3 +285,13 @@ def test_each_run_starts_its_record_afresh(tmp_path):
     utils.setup("chap", quiet=True)
     utils.check_claim("new name", 1.0, ">", 0.5)
     assert list(json.loads((tmp_path / "ledger" / "chap.json").read_text())) == ["new name"]
+
+
+def test_label_edge_band_marks_pixels_near_a_label_change():
+    labels = torch.zeros(1, 6, 6, dtype=torch.long)
+    labels[:, :, 3:] = 1                                       # a vertical boundary between columns 2 and 3
+    band1 = utils.label_edge_band(labels, width=1)[0]
+    assert band1[:, 2:4].all() and not band1[:, :2].any() and not band1[:, 4:].any()
+    band2 = utils.label_edge_band(labels, width=2)[0]
+    assert band2[:, 1:5].all() and not band2[:, 0].any() and not band2[:, 5].any()
+    assert not utils.label_edge_band(torch.zeros(2, 4, 4, dtype=torch.long)).any()

@@ -6,7 +6,7 @@ paper's idea itself, in the open.
 """
 
 from utils.claims import check_claim, check_fails, report_claim
-from utils.data import digits_tensors, minibatches, mnist1d_tensors
+from utils.data import digits_tensors, label_edge_band, minibatches, mnist1d_tensors
 from utils.explore import explore
 from utils.plotting import use_style
 from utils.setup import Run, setup
@@ -22,6 +22,7 @@ __all__ = [
     "check_fails",
     "digits_tensors",
     "explore",
+    "label_edge_band",
     "minibatches",
     "mnist1d_tensors",
     "progress",

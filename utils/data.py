@@ -72,3 +72,20 @@ def mnist1d_tensors(device="cpu", num_samples: int = 4000, seed: int = 42, **ove
         "X_test": torch.tensor(data["x_test"], dtype=torch.float32, device=device),
         "y_test": torch.tensor(data["y_test"], dtype=torch.long, device=device),
     }
+
+
+def label_edge_band(labels, width: int = 2):
+    """Pixels within `width` pixels (max norm) of a label change, for boundary metrics in segmentation.
+
+    labels: (n, H, W) integer label maps. Returns an (n, H, W) bool tensor: a pixel is on an edge when one of
+    its 8 neighbours (the border replicated) has another label; the band dilates the edges by width - 1.
+    """
+    import torch.nn.functional as F
+
+    padded = F.pad(labels[:, None].float(), (1, 1, 1, 1), mode="replicate")[:, 0]
+    H, W = labels.shape[-2:]
+    edge = labels != labels                                   # all False, same device and shape
+    for dy in range(3):
+        for dx in range(3):
+            edge |= padded[:, dy:dy + H, dx:dx + W] != labels
+    return F.max_pool2d(edge[:, None].float(), 2 * width - 1, 1, width - 1)[:, 0] > 0
