@@ -8,6 +8,7 @@ import pytest
 import records
 import run_chapter
 import scaffold
+import speed
 
 ROOT = book.ROOT
 
@@ -77,3 +78,18 @@ def test_execution_records_are_keyed_by_source_and_utils(tmp_path, monkeypatch):
     assert records.runtimes()[str(md.relative_to(ROOT))]["seconds"] == 7.2
     assert records.fresh_executed(md, utils_hash="something else") is None
     assert json.loads(records.runtime_path(md).read_text())["key"] == records.source_key(md)
+
+
+def test_speed_factor_scales_wall_seconds_to_the_reference_machine(tmp_path, monkeypatch):
+    import bench
+
+    monkeypatch.setattr(speed, "calibrate", lambda: 2 * speed.REFERENCE_S)
+    result = speed.measure(tmp_path / "speed.json")
+    assert result["factor"] == 2.0
+    assert speed.load_or_measure(tmp_path / "speed.json") == result  # read back, not calibrated again
+    rows = [{"chapter": "a.md", "seconds": 50.0, "source": "nbval", "ok": True},
+            {"chapter": "b.md", "seconds": 70.0, "source": "nbval", "ok": True}]
+    text = bench.table(rows, factor=2.0)
+    assert "| a.md | 50.0 | 25.0 | nbval | ok |" in text
+    assert "| b.md | 70.0 | 35.0 | nbval | **over 30 s** |" in text
+    assert "Machine speed factor 2.00" in text
