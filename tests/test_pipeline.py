@@ -93,3 +93,12 @@ def test_speed_factor_scales_wall_seconds_to_the_reference_machine(tmp_path, mon
     assert "| a.md | 50.0 | 25.0 | nbval | ok |" in text
     assert "| b.md | 70.0 | 35.0 | nbval | **over 30 s** |" in text
     assert "Machine speed factor 2.00" in text
+
+
+def test_headers_to_revisit_compares_each_header_with_the_books_pace():
+    import bench
+
+    rows = [{"chapter": f"{c}.md", "seconds": sec} for c, sec in zip("abcde", (15.0, 15.0, 15.0, 45.0, 9.0))]
+    stated = {"a.md": 10.0, "b.md": 10.0, "c.md": 10.0, "d.md": 10.0, "e.md": 10.0}
+    # The book runs at 1.5 times its headers here: d (30 s at that pace) is off, e (6 s) within 4 s.
+    assert bench.headers_to_revisit(rows, stated=stated) == ["d.md: header ≈ 10 s, 30.0 s at the book's pace"]

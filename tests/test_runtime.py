@@ -6,7 +6,11 @@ header states is the one measured. Budget and headers are seconds on the referen
 - The headers: a calibration is good to about 10 %, and chapters differ in how much a slow CPU slows them, so each
   header is compared with the chapter's wall seconds divided by the book's own ratio on this run (the median over
   all chapters of wall seconds / stated seconds): a header is wrong when its chapter is slower or faster than the
-  header says *relative to the rest of the book*.
+  header says *relative to the rest of the book*. How far is wrong: on the slow CI machines single chapters ran
+  0.6 to 1.65 times the book's pace (measured in three full runs of 2026-12-06/07; transformer 2.2 and rgcn 2.4
+  times their headers where the book's median was 1.45), so a header is wrong when the chapter runs more than
+  twice or less than half as long as it states, at the book's pace, and by more than 4 s. Tighter than that, the
+  check failed with the machine drawn, not with the header.
 """
 
 import functools
@@ -49,8 +53,9 @@ def test_runtime_recorded_within_budget_and_stated_in_the_header(md):
     assert wall / factor <= BUDGET_S, (
         f"{wall / factor:.1f} s at reference speed ({wall:.1f} s here, speed factor {factor:.2f}) is over the "
         f"{BUDGET_S:.0f} s budget")
-    # Within reason: wall times vary with the machine's load by a few seconds.
+    # Within reason: a chapter's pace relative to the book's varies with the machine (see the module docstring).
     ratio = book_ratio()
-    assert abs(wall / ratio - stated) <= max(4.0, 0.5 * stated), (
+    paced = wall / ratio
+    assert abs(paced - stated) <= 4.0 or stated / 2 <= paced <= 2 * stated, (
         f"header says ≈ {stated:.0f} s; measured {wall:.1f} s here, where the book's chapters ran {ratio:.2f} "
-        f"times as long as their headers state: {wall / ratio:.1f} s at the book's pace. Update the header")
+        f"times as long as their headers state: {paced:.1f} s at the book's pace. Update the header")
