@@ -136,10 +136,16 @@ def chapter_facts(md: Path, ledger: list[dict], bench: dict) -> dict:
 
 
 def load_bench() -> dict:
-    """Chapter path -> wall seconds of its last successful execution (nbval, run_chapter or the site build)."""
+    """Chapter path -> seconds of its last successful execution (nbval, run_chapter or the site build), at reference
+    speed (the unit of the headers and the budget) when this build has calibrated the machine (_build/speed.json,
+    written by tools/bench.py in `make test`), else wall seconds."""
+    import json
+
     import records
 
-    return {chapter: record["seconds"] for chapter, record in records.runtimes().items()}
+    calibration = ROOT / "_build" / "speed.json"
+    factor = json.loads(calibration.read_text())["factor"] if calibration.is_file() else 1.0
+    return {chapter: record["seconds"] / factor for chapter, record in records.runtimes().items()}
 
 
 def _claims_text(facts: dict) -> str:
