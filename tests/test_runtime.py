@@ -14,9 +14,8 @@ header states is the one measured. Budget and headers are seconds on the referen
 """
 
 import functools
-import re
-import statistics
 
+import bench
 import book
 import pytest
 import records
@@ -30,7 +29,7 @@ pytestmark = pytest.mark.build
 
 
 def header_seconds(md) -> float:
-    found = re.search(r"\*\*Runtime\*\* ≈ (\d+(?:\.\d+)?) s", md.read_text())
+    found = bench.RUNTIME_HEADER.search(md.read_text())
     assert found, "the header must state '**Runtime** ≈ N s'"
     return float(found.group(1))
 
@@ -39,9 +38,9 @@ def header_seconds(md) -> float:
 def book_ratio() -> float:
     """Median over the recorded chapters of wall seconds / the seconds their headers state."""
     recorded = records.runtimes()
-    ratios = [recorded[key]["seconds"] / header_seconds(md) for md in CHAPTERS
-              if (key := str(md.relative_to(ROOT))) in recorded]
-    return statistics.median(ratios)
+    keys = {str(md.relative_to(ROOT)): md for md in CHAPTERS}
+    seconds = {key: recorded[key]["seconds"] for key in keys if key in recorded}
+    return bench.book_pace(seconds, {key: header_seconds(keys[key]) for key in seconds})
 
 
 @pytest.mark.parametrize("md", CHAPTERS, ids=lambda md: md.stem)

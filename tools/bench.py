@@ -41,11 +41,19 @@ def at_reference(seconds: float, factor: float) -> float:
     return seconds / factor
 
 
+RUNTIME_HEADER = re.compile(r"\*\*Runtime\*\* ≈ (\d+(?:\.\d+)?) s")
+
+
 def stated_seconds(chapter: str) -> float | None:
     """The seconds a chapter's header states ('**Runtime** ≈ N s'), or None."""
     path = ROOT / chapter
-    found = path.is_file() and re.search(r"\*\*Runtime\*\* ≈ (\d+(?:\.\d+)?) s", path.read_text())
+    found = path.is_file() and RUNTIME_HEADER.search(path.read_text())
     return float(found.group(1)) if found else None
+
+
+def book_pace(seconds: dict, stated: dict) -> float:
+    """Median over chapters of wall seconds / the seconds their headers state (chapter -> seconds, both)."""
+    return statistics.median(seconds[c] / stated[c] for c in seconds if stated.get(c))
 
 
 def headers_to_revisit(rows: list[dict], slack: float = 0.5, stated: dict | None = None) -> list[str]:
@@ -53,10 +61,9 @@ def headers_to_revisit(rows: list[dict], slack: float = 0.5, stated: dict | None
     differ from their header by more than ``slack`` of it and 4 s: a hint to re-measure, not a failure (the test in
     tests/test_runtime.py fails only beyond twice or half, because a chapter's pace varies with the machine)."""
     stated = stated or {r["chapter"]: stated_seconds(r["chapter"]) for r in rows}
-    ratios = [r["seconds"] / stated[r["chapter"]] for r in rows if stated[r["chapter"]]]
-    if not ratios:
+    if not any(stated.values()):
         return []
-    pace = statistics.median(ratios)
+    pace = book_pace({r["chapter"]: r["seconds"] for r in rows}, stated)
     return [f"{r['chapter']}: header ≈ {stated[r['chapter']]:.0f} s, {r['seconds'] / pace:.1f} s at the book's pace"
             for r in rows if stated[r["chapter"]]
             and abs(r["seconds"] / pace - stated[r["chapter"]]) > max(4.0, slack * stated[r["chapter"]])]

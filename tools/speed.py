@@ -5,10 +5,10 @@
 The budget (30 s per chapter, median 12 s) and every chapter's '**Runtime** ≈ N s' header are seconds on the
 *reference machine*: the quiet 2-core CPU of the project's CI when the budget was set (README, "Time budget"). The
 machines that run CI are not all alike: the same commit's chapters have taken about 1.6 times as long on some of
-them (1.2-2.3 times, chapter by chapter). A gate on raw wall seconds then fails or passes with the machine drawn,
-not with the code, so `bench.py` and `tests/test_runtime.py` divide each chapter's measured seconds by this
-machine's speed factor before applying the 30 s budget, and print both. (The headers are checked against the book's
-own pace on the run instead: see tests/test_runtime.py. The calibration is good to about 10 %.)
+them (1.0-2.4 times their headers, chapter by chapter). A gate on raw wall seconds then fails or passes with the
+machine drawn, not with the code, so `bench.py` and `tests/test_runtime.py` divide each chapter's measured
+seconds by this machine's speed factor before applying the 30 s budget, and print both. (The headers are checked
+against the book's own pace on the run instead: see tests/test_runtime.py. The calibration is good to about 10 %.)
 
 The calibration mirrors how chapters run in `make test`: two processes at once (the two pytest workers), one
 torch thread each, each a fresh interpreter that imports torch, numpy and matplotlib, trains a small MLP and a
