@@ -281,3 +281,16 @@ def test_ledger_groups_checks_by_part_and_keeps_only_the_latest_run():
     assert "1/1 claims pass" in page and "1 not reproduced" in page and "1/1 controls fail as they should" in page
     assert "switch-off: " in page and ":::{dropdown}" in page and r"a \$ \| \* value" in page
     assert book.ledger_table([]).startswith("*No chapter")
+
+
+def test_tried_notes_are_for_catalog_papers_without_a_chapter_and_show_in_the_index():
+    tried, chapters = book.tried_notes(), book.chapters_by_paper()
+    catalog = {p["id"]: p for p in book.papers()}
+    assert set(tried) <= set(catalog)
+    assert not set(tried) & set(chapters), "a paper with a chapter keeps no 'tried' note"
+    for pid, index in tried.items():
+        assert catalog[pid]["part"] == "P" + index.parent.name[:2], f"tried-{pid} is on another part's page"
+        rows = book.paper_rows(catalog[pid]["part"], index, [], {})
+        assert any(f"| {pid} |" in row and f"<tried-{pid}>" in row for row in rows)
+    stats = book.part_stats([])
+    assert sum(s["tried"] for s in stats.values()) == len(tried)

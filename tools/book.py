@@ -119,6 +119,16 @@ def reading_notes() -> dict[int, Path]:
     return notes
 
 
+def tried_notes() -> dict[int, Path]:
+    """Paper id -> the part index page that says what was tried for it and why it is not a chapter yet (a
+    ``(tried-ID)=`` label): a paper attempted at toy scale whose claim did not reproduce there."""
+    notes = {}
+    for index in part_indexes():
+        for pid in re.findall(r"^\(tried-(\d+)\)=", index.read_text(), re.M):
+            notes[int(pid)] = index
+    return notes
+
+
 def setup_name(md: Path) -> str | None:
     found = re.search(r"utils\.setup\(\s*[\"']([^\"']+)[\"']", md.read_text())
     return found.group(1) if found else None
@@ -162,7 +172,7 @@ def _seconds_text(facts: dict) -> str:
 
 def paper_rows(part: str, link_from: Path, ledger: list[dict], bench: dict) -> list[str]:
     """Table rows for one part's papers; links are relative to the page ``link_from``."""
-    by_paper, notes = chapters_by_paper(), reading_notes()
+    by_paper, notes, tried = chapters_by_paper(), reading_notes(), tried_notes()
     rows = ["| id | paper | year | tier | status | runtime | claims |", "|---:|---|---:|:-:|---|---:|:-:|"]
     for p in sorted((p for p in papers() if p["part"] == part), key=lambda p: (p["tier"], p["id"])):
         status, seconds, claims = "planned", "", ""
@@ -174,6 +184,8 @@ def paper_rows(part: str, link_from: Path, ledger: list[dict], bench: dict) -> l
         if p["id"] in notes:
             note = f"{{ref}}`reading note <note-{p['id']}>`"
             status = note if status == "planned" else f"{status} · {note}"
+        if p["id"] in tried and p["id"] not in by_paper:
+            status = f"tried, not reproduced ({{ref}}`note <tried-{p['id']}>`)"
         rows.append(f"| {p['id']} | {p['title']} | {p['year']} | {p['tier']} | {status} | {seconds} | {claims} |")
     return rows
 
@@ -191,7 +203,7 @@ def write_pages() -> list[Path]:
     out_dir = ROOT / "_build" / "pages"
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    by_paper, notes = chapters_by_paper(), reading_notes()
+    by_paper, notes, tried = chapters_by_paper(), reading_notes(), tried_notes()
     for index in part_indexes():
         part = "P" + index.parent.name[:2]
         path = out_dir / f"{part}.md"
@@ -200,7 +212,9 @@ def write_pages() -> list[Path]:
     catalog = papers()
     lines = [
         f"**{len(by_paper)} of {len(catalog)} papers reproduced** in a chapter, "
-        f"**{len(set(notes) - set(by_paper))}** more covered by a reading note, the rest planned.\n"
+        f"**{len(set(notes) - set(by_paper))}** more covered by a reading note, "
+        f"**{len(set(tried) - set(by_paper))}** tried and not reproduced at toy scale (each with a note on what was "
+        "measured), the rest planned.\n"
     ]
     for part, title in part_titles().items():
         lines += [f"## {title}\n", *paper_rows(part, ROOT / "papers.md", ledger, bench), ""]
@@ -502,10 +516,12 @@ def chapter_ledger(md: Path | None, title: str, doc: str | None, entries: list[d
 
 def part_stats(entries: list[dict]) -> dict[str, dict]:
     """Per part ('P01'...): asserted claims passing and failing, claims reported as not reproduced, and papers
-    reproduced in a chapter, covered by a reading note only, and in the catalog in all."""
+    reproduced in a chapter, covered by a reading note only, tried and not reproduced (a note only), and in the
+    catalog in all."""
     entries = book_entries(entries)
     part_of = {setup_name(md): "P" + md.parent.name[:2] for md in chapter_sources()}
-    stats = {part: dict(passed=0, failed=0, reported=0, chapters=0, notes=0, total=0) for part in part_titles()}
+    stats = {part: dict(passed=0, failed=0, reported=0, chapters=0, notes=0, tried=0, total=0)
+             for part in part_titles()}
     for e in entries:
         part = part_of.get(e["chapter"])
         if part not in stats:
@@ -515,7 +531,7 @@ def part_stats(entries: list[dict]) -> dict[str, dict]:
             stats[part]["passed" if e["passed"] else "failed"] += 1
         elif kind == "reported":
             stats[part]["reported"] += 1
-    by_paper, notes = chapters_by_paper(), reading_notes()
+    by_paper, notes, tried = chapters_by_paper(), reading_notes(), tried_notes()
     for p in papers():
         if p["part"] not in stats:
             continue
@@ -524,6 +540,8 @@ def part_stats(entries: list[dict]) -> dict[str, dict]:
             stats[p["part"]]["chapters"] += 1
         elif p["id"] in notes:
             stats[p["part"]]["notes"] += 1
+        elif p["id"] in tried:
+            stats[p["part"]]["tried"] += 1
     return stats
 
 
@@ -572,6 +590,10 @@ def write_ledger_figure(entries: list[dict], path: Path) -> Path:
         notes = [stats[p]["notes"] for p in parts]
         right.barh(y, chapters, color="#009E73", height=0.7, label="reproduced in a chapter")
         right.barh(y, notes, left=chapters, color="#56B4E9", height=0.7, label="reading note")
+        tried = [stats[p]["tried"] for p in parts]
+        if any(tried):
+            right.barh(y, tried, left=[c + n for c, n in zip(chapters, notes)], color="#E69F00", height=0.7,
+                       label="tried, not reproduced")
         for i, p in zip(y, parts):
             s = stats[p]
             right.text(s["total"] + 0.8, i, f"{s['chapters'] + s['notes']} / {s['total']}", va="center",
