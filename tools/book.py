@@ -110,23 +110,24 @@ def part_titles() -> dict[str, str]:
     return {"P" + p.parent.name[:2]: p.read_text().splitlines()[0].lstrip("# ") for p in part_indexes()}
 
 
-def reading_notes() -> dict[int, Path]:
-    """Paper id -> the part index page that holds a reading note for it (a ``(note-ID)=`` label)."""
+def _labelled_notes(prefix: str) -> dict[int, Path]:
+    """Paper id -> the part index page that holds a ``(PREFIX-ID)=`` label for it."""
     notes = {}
     for index in part_indexes():
-        for pid in re.findall(r"^\(note-(\d+)\)=", index.read_text(), re.M):
+        for pid in re.findall(rf"^\({prefix}-(\d+)\)=", index.read_text(), re.M):
             notes[int(pid)] = index
     return notes
+
+
+def reading_notes() -> dict[int, Path]:
+    """Paper id -> the part index page that holds a reading note for it (a ``(note-ID)=`` label)."""
+    return _labelled_notes("note")
 
 
 def tried_notes() -> dict[int, Path]:
     """Paper id -> the part index page that says what was tried for it and why it is not a chapter yet (a
     ``(tried-ID)=`` label): a paper attempted at toy scale whose claim did not reproduce there."""
-    notes = {}
-    for index in part_indexes():
-        for pid in re.findall(r"^\(tried-(\d+)\)=", index.read_text(), re.M):
-            notes[int(pid)] = index
-    return notes
+    return _labelled_notes("tried")
 
 
 def setup_name(md: Path) -> str | None:
